@@ -1,0 +1,244 @@
+"""The training loop: a plain loop observed through events, steerable from another thread.
+
+The loop knows nothing about the dashboard, the run store or the command line: each of them
+is a listener. Controls (pause, resume, stop, learning rate) are thread-safe and take effect
+before the next batch.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from netlib.config import NetConfig
+from netlib.losses import LOSSES
+from netlib.metrics import confusion_matrix
+from netlib.network import MLP
+from netlib.optimizers import make_optimizer
+from netlib.prepare import PreparedData, random_shift
+from netlib.schedules import SCHEDULES
+
+
+@dataclass(frozen=True)
+class BatchEvent:
+    epoch: int  # 1-based
+    batch: int  # 1-based within the epoch
+    batches: int  # per epoch
+    step: int  # batches since the start
+    loss: float
+    lr: float
+
+
+@dataclass(frozen=True)
+class EpochEvent:
+    epoch: int
+    epochs: int
+    step: int
+    train_loss: float  # mean of the epoch's batch losses (training mode)
+    train_acc: float
+    val_loss: float | None
+    val_acc: float | None
+    test_loss: float | None
+    test_acc: float | None
+    test_confusion: np.ndarray | None
+    lr: float
+    epoch_seconds: float  # training time of this epoch (no evaluation)
+    train_seconds: float  # training time since the start (no evaluation)
+    samples_per_sec: float
+    net: MLP  # a snapshot: listeners may keep it
+
+
+@dataclass(frozen=True)
+class EndEvent:
+    status: str  # finished | stopped | diverged | failed
+    reason: str
+    epochs_done: int
+    train_seconds: float
+
+
+Listener = Callable[[object], None]
+
+# A loss this many times the first batch's is a run that has blown up, even while still finite
+# (a saturated or dead network keeps a finite but meaningless loss).
+DIVERGENCE_FACTOR = 100.0
+
+
+class Trainer:
+    def __init__(
+        self,
+        config: NetConfig,
+        data: PreparedData,
+        listeners: list[Listener] | None = None,
+        evaluate_test: bool = True,
+    ) -> None:
+        self.config = config
+        self.data = data
+        self.listeners: list[Listener] = list(listeners or [])
+        self.evaluate_test = evaluate_test
+        seeds = np.random.SeedSequence(config.seed).spawn(3)
+        self._init_rng, self._shuffle_rng, self._noise_rng = (
+            np.random.default_rng(s) for s in seeds
+        )
+        sizes = [data.x_train.shape[1], *config.hidden, data.num_classes]
+        self.net = MLP.create(
+            sizes, config.activation, config.init, self._init_rng, config.dtype, config.init_scale
+        )
+        self.optimizer = make_optimizer(
+            config.optimizer,
+            momentum=config.momentum,
+            nesterov=config.nesterov,
+            beta1=config.beta1,
+            beta2=config.beta2,
+        )
+        self._loss = LOSSES[config.loss]
+        self._unpaused = threading.Event()
+        self._unpaused.set()
+        self._stop = threading.Event()
+        self._requested_lr: float | None = None
+        self._lr_scale = 1.0
+        self.current_lr = config.lr
+        self.epoch = 0
+
+    # -- controls, safe from any thread ------------------------------------------------------
+    def pause(self) -> None:
+        self._unpaused.clear()
+
+    def resume(self) -> None:
+        self._unpaused.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._unpaused.set()
+
+    def set_lr(self, lr: float) -> None:
+        """Change the rate from the next batch on; the schedule then continues from it."""
+        if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
+            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
+        self._requested_lr = float(lr)
+
+    @property
+    def paused(self) -> bool:
+        return not self._unpaused.is_set()
+
+    # -- the loop ----------------------------------------------------------------------------
+    def batch_size(self) -> int:
+        n = len(self.data.y_train)
+        bs = self.config.batch_size
+        return n if bs <= 0 or bs >= n else bs
+
+    def run(self) -> EndEvent:
+        try:
+            end = self._loop()
+        except Exception as exc:  # a thread boundary: report it as the run's reason
+            end = EndEvent("failed", f"{type(exc).__name__}: {exc}", self.epoch, 0.0)
+        self._emit(end)
+        return end
+
+    def _emit(self, event: object) -> None:
+        for listener in self.listeners:
+            listener(event)
+
+    def _schedule(self, epoch0: int) -> float:
+        c = self.config
+        return SCHEDULES[c.schedule](c.lr, epoch0, c.epochs, c.step_every, c.step_gamma)
+
+    def _loop(self) -> EndEvent:
+        c, d = self.config, self.data
+        n = len(d.y_train)
+        if n == 0:
+            return EndEvent("failed", "the training set is empty", 0, 0.0)
+        bs = self.batch_size()
+        batches = math.ceil(n / bs)
+        params = self.net.params()
+        step, train_seconds = 0, 0.0
+        first_loss: float | None = None
+        for epoch0 in range(c.epochs):
+            self.epoch = epoch0 + 1
+            order = self._shuffle_rng.permutation(n) if bs < n else np.arange(n)
+            loss_sum = correct = 0.0
+            t0 = time.perf_counter()
+            for b in range(batches):
+                if not self._unpaused.is_set():
+                    train_seconds += time.perf_counter() - t0
+                    self._unpaused.wait()
+                    t0 = time.perf_counter()
+                if self._stop.is_set():
+                    train_seconds += time.perf_counter() - t0
+                    return EndEvent("stopped", "stopped by the user", epoch0, train_seconds)
+                lr = self._lr_for(epoch0)
+                idx = order[b * bs : (b + 1) * bs]
+                xb, yb = d.x_train[idx], d.y_train[idx]
+                if c.augment_shift:
+                    xb = random_shift(xb, d.image_shape, c.augment_shift, self._noise_rng)
+                logits, cache = self.net.forward(xb, c.dropout, self._noise_rng)
+                loss, dlogits = self._loss.value_and_grad(logits, yb)
+                loss += self.net.l2_penalty(c.l2) if c.l2 else 0.0
+                step += 1
+                first_loss = loss if first_loss is None else first_loss
+                if not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(first_loss, 1.0):
+                    train_seconds += time.perf_counter() - t0
+                    reason = (
+                        f"diverged at epoch {epoch0 + 1} batch {b + 1} (loss={loss:.4g}) "
+                        "— lower the learning rate"
+                    )
+                    return EndEvent("diverged", reason, epoch0, train_seconds)
+                grads, _ = self.net.backward(cache, dlogits, c.l2)
+                self.optimizer.step(params, grads, lr)
+                loss_sum += loss * len(yb)
+                correct += int((logits.argmax(axis=1) == yb).sum())
+                self._emit(BatchEvent(epoch0 + 1, b + 1, batches, step, loss, lr))
+            epoch_seconds = time.perf_counter() - t0
+            train_seconds += epoch_seconds
+            self._emit(
+                self._epoch_event(
+                    epoch0, step, loss_sum / n, correct / n, epoch_seconds, train_seconds
+                )
+            )
+        return EndEvent("finished", f"trained {c.epochs} epochs", c.epochs, train_seconds)
+
+    def _lr_for(self, epoch0: int) -> float:
+        scheduled = self._schedule(epoch0)
+        if self._requested_lr is not None:
+            requested, self._requested_lr = self._requested_lr, None
+            self._lr_scale = requested / scheduled if scheduled > 0 else 1.0
+        self.current_lr = scheduled * self._lr_scale
+        return self.current_lr
+
+    def _evaluate(
+        self, x: np.ndarray, y: np.ndarray
+    ) -> tuple[float | None, float | None, np.ndarray | None]:
+        if len(y) == 0:
+            return None, None, None
+        logits = self.net.logits(x)
+        loss, _ = self._loss.value_and_grad(logits, y)
+        pred = logits.argmax(axis=1)
+        return loss, float((pred == y).mean()), confusion_matrix(y, pred, self.data.num_classes)
+
+    def _epoch_event(self, epoch0, step, train_loss, train_acc, epoch_seconds, train_seconds):
+        d = self.data
+        val_loss, val_acc, _ = self._evaluate(d.x_val, d.y_val)
+        test_loss = test_acc = cm = None
+        if self.evaluate_test:
+            test_loss, test_acc, cm = self._evaluate(d.x_test, d.y_test)
+        return EpochEvent(
+            epoch=epoch0 + 1,
+            epochs=self.config.epochs,
+            step=step,
+            train_loss=float(train_loss),
+            train_acc=float(train_acc),
+            val_loss=val_loss,
+            val_acc=val_acc,
+            test_loss=test_loss,
+            test_acc=test_acc,
+            test_confusion=cm,
+            lr=self.current_lr,
+            epoch_seconds=epoch_seconds,
+            train_seconds=train_seconds,
+            samples_per_sec=len(d.y_train) / max(epoch_seconds, 1e-9),
+            net=self.net.copy(),
+        )
