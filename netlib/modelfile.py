@@ -91,6 +91,9 @@ def parse_model(data: bytes) -> tuple[MLP, NetConfig, dict]:
 def _read_npz(data: bytes) -> dict[str, np.ndarray]:
     if not data:
         raise ModelFileError("model file is empty")
+    if not data.startswith(b"PK\x03\x04"):
+        # np.load would try to unpickle anything that is not a zip or .npy file.
+        raise ModelFileError("not a model file (.npz): it is not a zip archive")
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             return {k: npz[k] for k in npz.files}

@@ -1,0 +1,5 @@
+import sys
+
+from netlib.cli import main
+
+sys.exit(main())

@@ -1,0 +1,159 @@
+"""Headless training: `python -m netlib train --preset ID ...` for benchmarks, sweeps and scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import NoReturn
+
+from netlib.config import ConfigError, NetConfig
+from netlib.presets import PRESETS
+from netlib.trainer import EndEvent, EpochEvent, Trainer
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse prints usage plus an error; we print one line and exit 2, never a traceback."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m netlib", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    t = sub.add_parser("train", help="train a preset (options override its settings)")
+    t.add_argument("--preset", required=True, choices=sorted(PRESETS))
+    t.add_argument("--dataset", help="mnist-sample, mnist, digits-8x8 or fashion-mnist")
+    t.add_argument("--mnist-dir", help="folder holding the four MNIST IDX files (implies mnist)")
+    t.add_argument("--epochs", type=int)
+    t.add_argument("--lr", type=float)
+    t.add_argument("--batch-size", type=int, help="0 = full batch")
+    t.add_argument("--hidden", help="comma-separated widths, e.g. 128,64 ('' = none)")
+    t.add_argument("--activation")
+    t.add_argument("--loss")
+    t.add_argument("--optimizer")
+    t.add_argument("--seed", type=int)
+    t.add_argument("--dtype", choices=["float32", "float64"])
+    t.add_argument("--val-fraction", type=float)
+    t.add_argument("--save", help="write the trained model (.npz) here")
+    t.add_argument("--json", action="store_true", help="end with one JSON line of results")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def config_from_args(args: argparse.Namespace) -> NetConfig:
+    changes = {}
+    for name in ("epochs", "lr", "batch_size", "activation", "loss", "optimizer", "seed", "dtype"):
+        value = getattr(args, name)
+        if value is not None:
+            changes[name] = value
+    if args.val_fraction is not None:
+        changes["val_fraction"] = args.val_fraction
+    if args.hidden is not None:
+        changes["hidden"] = parse_hidden(args.hidden)
+    if args.dataset:
+        changes["dataset"] = args.dataset
+    elif args.mnist_dir:
+        changes["dataset"] = "mnist"
+    try:
+        return PRESETS[args.preset].config.replace(**changes)
+    except (ConfigError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """'128, 64' -> (128, 64); '' -> () (no hidden layer, i.e. softmax regression)."""
+    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
+    try:
+        return tuple(int(p) for p in parts)
+    except ValueError:
+        raise ConfigError(f"hidden: {text!r} is not a comma-separated list of integers") from None
+
+
+class ProgressPrinter:
+    """A text progress bar for batches and one line per epoch."""
+
+    def __init__(self, out, quiet: bool) -> None:
+        self.out, self.quiet = out, quiet
+
+    def __call__(self, event: object) -> None:
+        from netlib.trainer import BatchEvent
+
+        if isinstance(event, BatchEvent) and not self.quiet:
+            done = int(30 * event.batch / event.batches)
+            bar = "#" * done + "." * (30 - done)
+            self.out.write(f"\repoch {event.epoch} [{bar}] loss {event.loss:.4f}")
+            self.out.flush()
+        elif isinstance(event, EpochEvent):
+            line = (
+                f"epoch {event.epoch}/{event.epochs}  train loss {event.train_loss:.4f} "
+                f"acc {event.train_acc:.4f}"
+            )
+            if event.val_acc is not None:
+                line += f"  val loss {event.val_loss:.4f} acc {event.val_acc:.4f}"
+            if event.test_acc is not None:
+                line += f"  test acc {event.test_acc:.4f}"
+            line += f"  {event.epoch_seconds:.1f}s ({event.samples_per_sec:,.0f} samples/s)"
+            self.out.write(("\r" if not self.quiet else "") + line + "\n")
+
+
+def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
+    from netlib.data import DataError
+    from netlib.data.registry import load_dataset
+    from netlib.modelfile import save_model
+    from netlib.prepare import prepare
+
+    config = config_from_args(args)
+    try:
+        ds = load_dataset(config.dataset, mnist_dir=args.mnist_dir)
+    except DataError as exc:
+        out.write(f"error: {exc}\n")
+        return 1
+    data = prepare(ds, config.val_fraction, config.seed, config.dtype)
+    last: dict[str, EpochEvent] = {}
+
+    def keep(event: object) -> None:
+        if isinstance(event, EpochEvent):
+            last["epoch"] = event
+
+    trainer = Trainer(config, data, [ProgressPrinter(out, args.quiet), keep])
+    end: EndEvent = trainer.run()
+    final = last.get("epoch")
+    test_acc = final.test_acc if final else None
+    out.write(f"{end.status}: {end.reason}\n")
+    if test_acc is not None:
+        out.write(f"test accuracy {test_acc:.4f} (claimed: {PRESETS[args.preset].claim})\n")
+    if args.save and final is not None:
+        save_model(args.save, trainer.net, config, {"test_acc": test_acc})
+        out.write(f"saved {args.save}\n")
+    if args.json:
+        result = {
+            "preset": args.preset,
+            "dataset": config.dataset,
+            "epochs": end.epochs_done,
+            "status": end.status,
+            "train_seconds": round(end.train_seconds, 3),
+            "test_accuracy": test_acc,
+            "val_accuracy": final.val_acc if final else None,
+        }
+        out.write(json.dumps(result) + "\n")
+    return 0 if end.status == "finished" else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        if args.command == "train":
+            return run_train(args)
+    except UsageError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except ConfigError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    return 2
