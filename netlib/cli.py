@@ -1,4 +1,4 @@
-"""Headless training: `python -m netlib train --preset ID ...` for benchmarks, sweeps and scripts."""
+"""Headless training: `python -m netlib train --preset ID ...` for benchmarks and scripts."""
 
 from __future__ import annotations
 
