@@ -1,0 +1,48 @@
+"""Plotly figures for the digit-net dashboard.
+
+Every function takes plain data (NumPy arrays, lists, dicts) and returns a
+plotly.graph_objects.Figure; nothing here imports streamlit or trains anything.
+"""
+
+from figures.confusion import (
+    confusion_matrix_figure,
+    confusion_timeline,
+    diff_matrix_figure,
+)
+from figures.explain import activation_bars, margin_histogram, probability_bars, saliency_overlay
+from figures.samples import class_counts, image_grid, mean_images
+from figures.selection import cell_from_selection, diff_cell_from_selection
+from figures.training import (
+    accuracy_curve,
+    compare_curves,
+    loss_curve,
+    lr_curve,
+    parallel_coordinates,
+    smooth,
+)
+from figures.weights import tile_grid, weight_histograms, weight_matrix, weight_tiles
+
+__all__ = [
+    "accuracy_curve",
+    "activation_bars",
+    "cell_from_selection",
+    "class_counts",
+    "compare_curves",
+    "confusion_matrix_figure",
+    "confusion_timeline",
+    "diff_cell_from_selection",
+    "diff_matrix_figure",
+    "image_grid",
+    "loss_curve",
+    "lr_curve",
+    "margin_histogram",
+    "mean_images",
+    "parallel_coordinates",
+    "probability_bars",
+    "saliency_overlay",
+    "smooth",
+    "tile_grid",
+    "weight_histograms",
+    "weight_matrix",
+    "weight_tiles",
+]

@@ -1,0 +1,95 @@
+"""One look for every chart: template, margins, font, palette, and a few shared drawing helpers.
+
+Kept here so the figure modules stay short and every page looks the same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+TEMPLATE = "plotly_white"
+MARGIN = {"l": 55, "r": 20, "t": 50, "b": 45}
+FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
+#: One colour per run, chosen by position, so a run keeps its colour across charts.
+PALETTE: tuple[str, ...] = tuple(qualitative.Plotly)
+ACCENT = PALETTE[0]
+MUTED = "#b8bec8"
+GOOD = "#2ca02c"
+BAD = "#d62728"
+
+
+def run_color(index: int) -> str:
+    """Colour of the run at `index` in a list of runs (wraps around the palette)."""
+    return PALETTE[index % len(PALETTE)]
+
+
+def style(fig: go.Figure, *, height: int, title: str | None = None, **layout) -> go.Figure:
+    """Apply the shared template, margins and font; extra keyword args go to update_layout."""
+    fig.update_layout(
+        template=TEMPLATE,
+        height=height,
+        margin=MARGIN,
+        font=FONT,
+        title={"text": title, "x": 0, "xanchor": "left"} if title else None,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "right", "x": 1},
+    )
+    if layout:
+        fig.update_layout(**layout)
+    return fig
+
+
+def empty_figure(message: str, *, height: int, title: str | None = None) -> go.Figure:
+    """A blank chart with a centred message, for 'nothing yet' states (keeps the page layout)."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=message,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 15, "color": "#777"},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style(fig, height=height, title=title)
+
+
+def as_float(values, name: str = "values") -> np.ndarray:
+    """A 1-D float array (None -> NaN); raises ValueError for anything that is not 1-D."""
+    if values is None:
+        values = []
+    if not isinstance(values, np.ndarray):
+        values = [np.nan if v is None else v for v in values]
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {arr.shape}")
+    return arr
+
+
+def histogram_bar(values, bins, **bar) -> go.Bar:
+    """A histogram as a go.Bar of numpy bin counts: tiny JSON even for 600k values. NaN dropped."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return go.Bar(x=np.array([]), y=np.array([]), **bar)
+    counts, edges = np.histogram(v, bins=bins)
+    return go.Bar(
+        x=(edges[:-1] + edges[1:]) / 2,
+        y=counts,
+        width=np.diff(edges),
+        hovertemplate="%{x:.3g}: %{y}<extra>%{fullData.name}</extra>",
+        **bar,
+    )
+
+
+def image_axes(fig: go.Figure, row: int | None = None, col: int | None = None) -> go.Figure:
+    """Square pixels, image orientation (row 0 on top), no ticks or grid."""
+    kw = {"row": row, "col": col} if row is not None else {}
+    anchor = "x" if row is None else fig.get_subplot(row, col).xaxis.plotly_name.replace("axis", "")
+    axis = {"showticklabels": False, "showgrid": False, "zeroline": False, "ticks": ""}
+    fig.update_xaxes(constrain="domain", **axis, **kw)
+    fig.update_yaxes(autorange="reversed", constrain="domain", scaleanchor=anchor, **axis, **kw)
+    return fig
