@@ -7,7 +7,7 @@ import json
 import sys
 from typing import NoReturn
 
-from netlib.config import ConfigError, NetConfig
+from netlib.config import ConfigError, NetConfig, parse_hidden
 from netlib.presets import PRESETS
 from netlib.trainer import EndEvent, EpochEvent, Trainer
 
@@ -64,15 +64,6 @@ def config_from_args(args: argparse.Namespace) -> NetConfig:
         return PRESETS[args.preset].config.replace(**changes)
     except (ConfigError, TypeError) as exc:
         raise UsageError(str(exc)) from None
-
-
-def parse_hidden(text: str) -> tuple[int, ...]:
-    """'128, 64' -> (128, 64); '' -> () (no hidden layer, i.e. softmax regression)."""
-    parts = [p.strip() for p in text.replace(";", ",").split(",") if p.strip()]
-    try:
-        return tuple(int(p) for p in parts)
-    except ValueError:
-        raise ConfigError(f"hidden: {text!r} is not a comma-separated list of integers") from None
 
 
 class ProgressPrinter:

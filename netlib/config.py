@@ -17,6 +17,7 @@ from netlib.schedules import SCHEDULES
 DTYPES = ("float32", "float64")
 MAX_WIDTH = 8192
 MAX_EPOCHS = 5000
+MAX_LAYERS = 8
 
 
 class ConfigError(ValueError):
@@ -62,6 +63,8 @@ class NetConfig:
         _choice("schedule", self.schedule, SCHEDULES)
         _choice("init", self.init, INITIALIZERS)
         _choice("dtype", self.dtype, DTYPES)
+        if len(self.hidden) > MAX_LAYERS:
+            raise ConfigError(f"hidden: at most {MAX_LAYERS} hidden layers")
         for w in self.hidden:
             if not 1 <= w <= MAX_WIDTH:
                 raise ConfigError(f"hidden: each width must be 1..{MAX_WIDTH}, got {w}")
@@ -179,3 +182,20 @@ def _integer(name: str, value: int, *, low: int, high: int) -> None:
         raise ConfigError(f"{name}: must be an integer, got {value!r}")
     if not low <= value <= high:
         raise ConfigError(f"{name}: {value} is outside [{low}, {high}]")
+
+
+def parse_hidden(text: str) -> tuple[int, ...]:
+    """'128, 64' -> (128, 64); '' -> () (no hidden layer: softmax regression)."""
+    parts = [p.strip() for p in str(text).replace(";", ",").split(",") if p.strip()]
+    widths = []
+    for p in parts:
+        try:
+            w = int(p)
+        except ValueError:
+            raise ConfigError(f"hidden layers: {p!r} is not a whole number") from None
+        if not 1 <= w <= MAX_WIDTH:
+            raise ConfigError(f"hidden layers: each width must be 1..{MAX_WIDTH}, got {w}")
+        widths.append(w)
+    if len(widths) > MAX_LAYERS:
+        raise ConfigError(f"hidden layers: at most {MAX_LAYERS} layers")
+    return tuple(widths)

@@ -1,0 +1,168 @@
+"""The Train form as plain data: widget values <-> NetConfig <-> URL query parameters.
+
+Pure Python (no streamlit) so that every rule about what a person may type is tested without a
+browser. Choices come from the engine's own tables: nothing lists them twice.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from netlib.activations import ACTIVATIONS
+from netlib.config import DTYPES, ConfigError, NetConfig, parse_hidden
+from netlib.initializers import INITIALIZERS
+from netlib.losses import LOSSES
+from netlib.optimizers import OPTIMIZERS
+from netlib.presets import PRESETS
+from netlib.schedules import SCHEDULES
+
+CUSTOM = "custom"
+BATCH_CHOICES = ["1", "8", "16", "32", "64", "128", "256", "512", "1024", "full batch"]
+LR_CHOICES = [round(m * 10.0**e, 10) for e in range(-5, 2) for m in (1, 2, 5)] + [100.0]
+
+# Widget key -> NetConfig field, for everything the form edits directly.
+FIELDS = {
+    "f_dataset": "dataset",
+    "f_activation": "activation",
+    "f_loss": "loss",
+    "f_optimizer": "optimizer",
+    "f_momentum": "momentum",
+    "f_nesterov": "nesterov",
+    "f_lr": "lr",
+    "f_schedule": "schedule",
+    "f_step_every": "step_every",
+    "f_step_gamma": "step_gamma",
+    "f_epochs": "epochs",
+    "f_init": "init",
+    "f_init_scale": "init_scale",
+    "f_l2": "l2",
+    "f_dropout": "dropout",
+    "f_val_fraction": "val_fraction",
+    "f_seed": "seed",
+    "f_dtype": "dtype",
+    "f_augment_shift": "augment_shift",
+}
+# Keys with a special text form.
+HIDDEN_KEY, BATCH_KEY, PRESET_KEY = "f_hidden", "f_batch", "f_preset"
+FORM_KEYS = [PRESET_KEY, HIDDEN_KEY, BATCH_KEY, *FIELDS]
+
+CHOICES = {
+    "activation": list(ACTIVATIONS),
+    "loss": list(LOSSES),
+    "optimizer": list(OPTIMIZERS),
+    "schedule": list(SCHEDULES),
+    "init": list(INITIALIZERS),
+    "dtype": list(DTYPES),
+}
+LOSS_LABELS = {name: loss.label for name, loss in LOSSES.items()}
+
+
+def hidden_text(hidden: tuple[int, ...]) -> str:
+    return ", ".join(str(h) for h in hidden)
+
+
+def batch_text(batch_size: int) -> str:
+    return "full batch" if batch_size <= 0 else str(batch_size)
+
+
+def parse_batch(text: str) -> int:
+    text = str(text).strip().lower()
+    if text in ("full", "full batch", "0"):
+        return 0
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"batch size: {text!r} is not a whole number or 'full batch'") from None
+    if value < 1:
+        raise ConfigError("batch size: must be at least 1 (or 'full batch')")
+    return value
+
+
+def form_values(config: NetConfig, preset: str = CUSTOM) -> dict[str, Any]:
+    """Widget values that show `config` (what choosing a preset or opening a link fills in)."""
+    values: dict[str, Any] = {key: getattr(config, name) for key, name in FIELDS.items()}
+    values[HIDDEN_KEY] = hidden_text(config.hidden)
+    values[BATCH_KEY] = batch_text(config.batch_size)
+    values[PRESET_KEY] = preset
+    return values
+
+
+def config_from_form(values: dict[str, Any]) -> NetConfig:
+    """Widget values -> a validated config; raises ConfigError naming the field at fault."""
+    kwargs: dict[str, Any] = {}
+    for key, name in FIELDS.items():
+        if key in values:
+            value = values[key]
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(f"{name}: must be a finite number")
+            kwargs[name] = value
+    kwargs["hidden"] = parse_hidden(values.get(HIDDEN_KEY, ""))
+    kwargs["batch_size"] = parse_batch(values.get(BATCH_KEY, "64"))
+    for name in ("epochs", "seed", "step_every", "augment_shift"):
+        if name in kwargs and isinstance(kwargs[name], float) and kwargs[name].is_integer():
+            kwargs[name] = int(kwargs[name])
+    try:
+        return NetConfig(**kwargs)
+    except TypeError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def preset_config(preset_id: str) -> NetConfig:
+    return PRESETS[preset_id].config
+
+
+# -- the URL -------------------------------------------------------------------------------
+def to_query(config: NetConfig, preset: str = CUSTOM) -> dict[str, str]:
+    """Only what differs from the defaults, so a shared link stays short and readable."""
+    default = NetConfig()
+    out: dict[str, str] = {"preset": preset} if preset != CUSTOM else {}
+    for name, value in config.to_dict().items():
+        if name == "extra" or value == default.to_dict()[name]:
+            continue
+        if name == "hidden":
+            out[name] = ",".join(str(h) for h in value) or "none"
+        elif isinstance(value, bool):
+            out[name] = "1" if value else "0"
+        else:
+            out[name] = str(value)
+    return out
+
+
+def from_query(params: dict[str, str]) -> tuple[NetConfig, str, list[str]]:
+    """A config from URL parameters; anything unusable is skipped and reported, never fatal."""
+    problems: list[str] = []
+    preset = params.get("preset", CUSTOM)
+    if preset != CUSTOM and preset not in PRESETS:
+        problems.append(f"unknown preset {preset!r} in the link")
+        preset = CUSTOM
+    config = PRESETS[preset].config if preset != CUSTOM else NetConfig()
+    fields = config.to_dict()
+    for name, text in params.items():
+        if name == "preset":
+            continue
+        if name not in fields or name == "extra":
+            problems.append(f"unknown setting {name!r} in the link")
+            continue
+        try:
+            config = config.replace(**{name: _parse_value(name, text, fields[name])})
+        except (ConfigError, ValueError) as exc:
+            problems.append(f"{name}: {exc}")
+    return config, preset, problems
+
+
+def _parse_value(name: str, text: str, default: Any) -> Any:
+    if name == "hidden":
+        return () if text == "none" else parse_hidden(text)
+    if isinstance(default, bool):
+        if text not in ("0", "1"):
+            raise ValueError(f"{text!r} is not 0 or 1")
+        return text == "1"
+    if isinstance(default, int):
+        return int(text)
+    if isinstance(default, float):
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+    return text
