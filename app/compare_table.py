@@ -1,0 +1,65 @@
+"""The Compare page's data: runs as a table and as curve series (pure: no streamlit)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from runlayer.records import RunRecord
+
+HYPER_COLUMNS = ["activation", "optimizer", "lr", "batch", "epochs", "dropout", "l2"]
+PARALLEL_DIMENSIONS = ["hidden units", "activation", "optimizer", "lr", "batch", "dropout"]
+
+
+def run_row(rec: RunRecord) -> dict:
+    cfg = rec.config
+    return {
+        "id": rec.id,
+        "name": rec.name,
+        "status": rec.status,
+        "data": cfg.dataset,
+        "architecture": cfg.architecture,
+        "hidden units": sum(cfg.hidden),
+        "activation": cfg.activation,
+        "loss": cfg.loss,
+        "optimizer": cfg.optimizer,
+        "lr": cfg.lr,
+        "batch": "full" if cfg.batch_size <= 0 else cfg.batch_size,
+        "epochs": f"{rec.epochs_done}/{cfg.epochs}",
+        "dropout": cfg.dropout,
+        "l2": cfg.l2,
+        "best val acc": rec.best_val_acc,
+        "test acc": rec.final_test_acc if rec.final_test_acc is not None else rec.best_test_acc,
+        "seconds": round(rec.train_seconds, 1),
+    }
+
+
+def runs_table(records: list[RunRecord]) -> pd.DataFrame:
+    """Newest first; accuracies as fractions (the page formats them as percentages)."""
+    rows = [run_row(r) for r in sorted(records, key=lambda r: r.created, reverse=True)]
+    columns = [
+        "id", "name", "status", "data", "architecture", "activation", "loss", "optimizer",
+        "lr", "batch", "epochs", "dropout", "l2", "best val acc", "test acc", "seconds",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+def parallel_rows(records: list[RunRecord]) -> list[dict]:
+    """Finished runs with a test accuracy, for the hyperparameters-vs-accuracy chart."""
+    out = []
+    for rec in records:
+        row = run_row(rec)
+        if row["test acc"] is None:
+            continue
+        row["batch"] = 0 if row["batch"] == "full" else row["batch"]
+        row["test_acc"] = row["test acc"]
+        out.append(row)
+    return out
+
+
+def curve_series(name: str, metrics: list[dict]) -> dict:
+    """One run's per-epoch metrics in the shape figures.compare_curves takes."""
+    keys = ("train_loss", "val_loss", "train_acc", "val_acc", "test_acc")
+    series = {"name": name, "epochs": [m["epoch"] for m in metrics]}
+    for key in keys:
+        series[key] = [m.get(key) for m in metrics]
+    return series

@@ -1,0 +1,142 @@
+"""Draw one run's live state: progress, controls, curves and weights. Called inside a fragment."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+import figures
+from app.state import get_registry
+from runlayer.live import LiveSnapshot
+
+STATUS_ICONS = {
+    "queued": "⏳",
+    "loading": "📥",
+    "running": "🏃",
+    "paused": "⏸️",
+    "finished": "✅",
+    "stopped": "⏹️",
+    "failed": "❌",
+    "diverged": "💥",
+    "interrupted": "⚠️",
+}
+
+
+def status_line(snap: LiveSnapshot) -> str:
+    icon = STATUS_ICONS.get(snap.status, "")
+    return f"{icon} **{snap.name}** — {snap.status}"
+
+
+def progress_text(snap: LiveSnapshot) -> str:
+    if snap.status == "queued":
+        pos = f" (#{snap.queue_position} in line)" if snap.queue_position else ""
+        return f"waiting for a free core{pos}"
+    if snap.status == "loading":
+        total = f" of {snap.load_total / 1e6:.1f} MB" if snap.load_total else ""
+        return f"loading data {snap.load_file} {snap.load_done / 1e6:.1f} MB{total}"
+    parts = [f"epoch {snap.epoch}/{snap.epochs}", f"batch {snap.batch}/{snap.batches}"]
+    if snap.samples_per_sec:
+        parts.append(f"{snap.samples_per_sec:,.0f} samples/s")
+    if snap.eta_seconds is not None and snap.active:
+        parts.append(f"ETA {format_seconds(snap.eta_seconds)}")
+    return " · ".join(parts)
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    minutes, s = divmod(seconds, 60)
+    return f"{minutes}:{s:02d}" if minutes < 60 else f"{minutes // 60}h{minutes % 60:02d}"
+
+
+def render_controls(snap: LiveSnapshot) -> None:
+    reg = get_registry()
+    c1, c2, c3, c4 = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
+    if snap.status == "paused":
+        if c1.button("▶ Resume", key=f"resume_{snap.run_id}"):
+            reg.resume(snap.run_id)
+    elif c1.button("⏸ Pause", key=f"pause_{snap.run_id}", disabled=not snap.active):
+        reg.pause(snap.run_id)
+    if c2.button("⏹ Stop", key=f"stop_{snap.run_id}", disabled=not snap.active):
+        reg.stop(snap.run_id)
+    lr = c3.number_input(
+        f"Learning rate (now {snap.lr:.3g})",
+        min_value=1e-7,
+        max_value=1e4,
+        value=float(snap.config.lr),
+        format="%g",
+        key=f"lr_{snap.run_id}",
+        disabled=not snap.active,
+    )
+    if c4.button("Apply rate", key=f"apply_lr_{snap.run_id}", disabled=not snap.active):
+        ok = reg.set_lr(snap.run_id, lr) if math.isfinite(lr) and lr > 0 else False
+        (st.toast if ok else st.warning)(f"learning rate → {lr:g}" if ok else "rate not applied")
+
+
+def render_curves(snap: LiveSnapshot) -> None:
+    m = snap.metrics
+    epochs = [r["epoch"] for r in m]
+    c1, c2 = st.columns(2)
+    loss_fig = figures.loss_curve(
+        snap.curve_steps,
+        snap.curve_losses,
+        epoch_steps=[r["step"] for r in m],
+        train_epoch_loss=[r["train_loss"] for r in m],
+        val_epoch_loss=[r["val_loss"] for r in m],
+    )
+    c1.plotly_chart(loss_fig, key=f"loss_{snap.run_id}", width="stretch")
+    acc_fig = figures.accuracy_curve(
+        epochs,
+        [r["train_acc"] for r in m],
+        [r["val_acc"] for r in m],
+        [r["test_acc"] for r in m],
+    )
+    c2.plotly_chart(acc_fig, key=f"acc_{snap.run_id}", width="stretch")
+
+
+def image_shape(n_inputs: int) -> tuple[int, int] | None:
+    side = math.isqrt(n_inputs)
+    return (side, side) if side * side == n_inputs else None
+
+
+def render_weights(snap: LiveSnapshot) -> None:
+    net = snap.net
+    if net is None:
+        st.caption("Weights appear after the first batches.")
+        return
+    shape = image_shape(net.sizes[0])
+    tabs = st.tabs(["First layer (what each unit looks for)", "Deeper layers", "Histograms"])
+    with tabs[0]:
+        if shape and len(net.weights) > 1:
+            fig = figures.weight_tiles(net.weights[0], shape)
+        elif shape:
+            fig = figures.weight_tiles(net.weights[0], shape, cols=10)
+        else:
+            fig = figures.weight_matrix(net.weights[0], "layer 1 weights")
+        st.plotly_chart(fig, key=f"tiles_{snap.run_id}", width="stretch")
+    with tabs[1]:
+        if len(net.weights) == 1:
+            st.caption("No deeper layers: this network has no hidden layer.")
+        for i, w in enumerate(net.weights[1:], start=2):
+            title = f"layer {i}: {w.shape[0]} → {w.shape[1]}"
+            st.plotly_chart(figures.weight_matrix(w, title), key=f"wm_{snap.run_id}_{i}")
+    with tabs[2]:
+        names = [f"layer {i + 1}" for i in range(len(net.weights))]
+        fig = figures.weight_histograms(net.weights, names)
+        st.plotly_chart(fig, key=f"hist_{snap.run_id}", width="stretch")
+
+
+def render_run(snap: LiveSnapshot) -> None:
+    st.markdown(status_line(snap))
+    st.progress(snap.progress, text=progress_text(snap))
+    if snap.status in ("failed", "diverged", "interrupted"):
+        st.error(f"Run {snap.status}: {snap.reason}")
+    elif snap.status == "stopped":
+        st.warning(f"Stopped: {snap.reason}")
+    elif snap.status == "finished":
+        last = snap.metrics[-1] if snap.metrics else {}
+        acc = last.get("test_acc")
+        st.success(f"Finished. Test accuracy {acc:.2%}" if acc is not None else "Finished.")
+    render_controls(snap)
+    render_curves(snap)
+    render_weights(snap)

@@ -1,0 +1,25 @@
+"""The sidebar every page shows: the runs training on this server right now."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.live_view import STATUS_ICONS, progress_text
+from app.state import get_registry, watch
+
+
+@st.fragment(run_every=2.0)
+def active_runs_sidebar() -> None:
+    """Call inside `with st.sidebar:` (a fragment may not open the sidebar itself)."""
+    st.subheader("Active runs")
+    runs = get_registry().active()
+    if not runs:
+        st.caption("No run is training. Start one on the Train page.")
+        return
+    for snap in runs:
+        icon = STATUS_ICONS.get(snap.status, "")
+        st.markdown(f"{icon} **{snap.name}** · {snap.status}")
+        st.progress(snap.progress, text=progress_text(snap))
+        if st.button("Watch", key=f"watch_{snap.run_id}"):
+            watch(snap.run_id)
+            st.switch_page("pages/train.py")

@@ -1,0 +1,98 @@
+"""The Train page's controls: every engine option, filled by presets and by the URL."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app import form
+from netlib.config import ConfigError, NetConfig
+from netlib.data.registry import DATASETS
+from netlib.presets import PRESETS
+
+PRESET_LABELS = {form.CUSTOM: "Custom"} | {pid: p.label for pid, p in PRESETS.items()}
+
+
+def init_form() -> None:
+    """First visit in this tab: fill the controls from the URL (or defaults), once."""
+    if st.session_state.get("form_ready"):
+        return
+    config, preset, problems = form.from_query(dict(st.query_params))
+    for key, value in form.form_values(config, preset).items():
+        st.session_state.setdefault(key, value)
+    st.session_state["form_problems"] = problems
+    st.session_state["form_ready"] = True
+
+
+def apply_preset() -> None:
+    """on_change of the preset box: copy the preset into every control."""
+    preset = st.session_state[form.PRESET_KEY]
+    if preset != form.CUSTOM:
+        for key, value in form.form_values(PRESETS[preset].config, preset).items():
+            st.session_state[key] = value
+
+
+def dataset_choices(extra: dict[str, str]) -> dict[str, str]:
+    """Built-in data sets plus this server's uploads, id -> label."""
+    return {d.id: d.label for d in DATASETS.values()} | extra
+
+
+def render_form(uploads: dict[str, str]) -> NetConfig | None:
+    """Draw the controls; return the config they describe, or None after showing why not."""
+    init_form()
+    for problem in st.session_state.pop("form_problems", []):
+        st.warning(f"Ignored from the link: {problem}")
+    s = st.session_state
+    choices = dataset_choices(uploads)
+    if s.get("f_dataset") not in choices:
+        s["f_dataset"] = "mnist-sample"
+    st.selectbox(
+        "Preset",
+        list(PRESET_LABELS),
+        key=form.PRESET_KEY,
+        on_change=apply_preset,
+        format_func=PRESET_LABELS.get,
+    )
+    if s[form.PRESET_KEY] != form.CUSTOM:
+        st.caption(
+            f"Source: {PRESETS[s[form.PRESET_KEY]].source} — claimed "
+            f"{PRESETS[s[form.PRESET_KEY]].claim}"
+        )
+    st.selectbox("Data set", list(choices), key="f_dataset", format_func=choices.get)
+    st.text_input("Hidden layers (widths, comma-separated; empty = none)", key=form.HIDDEN_KEY)
+    c1, c2 = st.columns(2)
+    c1.selectbox("Activation", form.CHOICES["activation"], key="f_activation")
+    c2.selectbox("Loss", form.CHOICES["loss"], key="f_loss", format_func=form.LOSS_LABELS.get)
+    c1.selectbox("Optimizer", form.CHOICES["optimizer"], key="f_optimizer")
+    c2.selectbox("Init", form.CHOICES["init"], key="f_init")
+    if s["f_optimizer"] == "momentum":
+        c1.number_input("Momentum", 0.0, 0.999, step=0.05, key="f_momentum")
+        c2.checkbox("Nesterov", key="f_nesterov")
+    if s["f_init"] == "normal":
+        st.number_input(
+            "Init scale (randn × scale)", 1e-4, 10.0, step=0.01, key="f_init_scale", format="%g"
+        )
+    lr_options = sorted(set(form.LR_CHOICES) | {float(s["f_lr"])})
+    st.select_slider("Learning rate (log scale)", lr_options, key="f_lr", format_func="{:g}".format)
+    c1, c2 = st.columns(2)
+    c1.selectbox("Schedule", form.CHOICES["schedule"], key="f_schedule")
+    if s["f_schedule"] == "step":
+        c2.number_input("Step every (epochs)", 1, 5000, key="f_step_every")
+        c2.number_input("Step factor", 0.01, 1.0, step=0.05, key="f_step_gamma")
+    batch_options = list(dict.fromkeys([*form.BATCH_CHOICES, s[form.BATCH_KEY]]))
+    c1.selectbox("Batch size", batch_options, key=form.BATCH_KEY)
+    c2.number_input("Epochs", 1, 5000, key="f_epochs")
+    c1.number_input("L2 weight decay", 0.0, 10.0, step=1e-4, key="f_l2", format="%g")
+    c2.number_input("Dropout (hidden layers)", 0.0, 0.95, step=0.05, key="f_dropout")
+    c1.number_input("Validation fraction", 0.0, 0.9, step=0.05, key="f_val_fraction")
+    c2.number_input("Seed", 0, 2**32 - 1, key="f_seed")
+    c1.selectbox("dtype", form.CHOICES["dtype"], key="f_dtype")
+    c2.number_input("Random shift (pixels)", 0, 4, key="f_augment_shift")
+    try:
+        config = form.config_from_form({k: s[k] for k in form.FORM_KEYS if k in s})
+    except ConfigError as exc:
+        st.error(f"Cannot train with these settings: {exc}")
+        return None
+    query = form.to_query(config, s[form.PRESET_KEY])
+    if dict(st.query_params) != query:
+        st.query_params.from_dict(query)
+    return config

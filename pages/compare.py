@@ -1,0 +1,77 @@
+"""Compare: every stored run in one table; overlay the curves of the ones you pick."""
+
+import streamlit as st
+
+import figures
+from app.compare_table import PARALLEL_DIMENSIONS, curve_series, parallel_rows, runs_table
+from app.state import get_registry
+
+st.title("Compare runs")
+registry = get_registry()
+records = registry.store.list_runs()
+if not records:
+    st.info("No runs yet. Train one on the Train page; every run is kept here.")
+    st.stop()
+
+table = runs_table(records)
+st.caption("Select rows to overlay their curves. Accuracies are on the test set unless noted.")
+event = st.dataframe(
+    table,
+    key="compare_table",
+    on_select="rerun",
+    selection_mode="multi-row",
+    hide_index=True,
+    column_config={
+        "id": None,
+        "best val acc": st.column_config.NumberColumn(format="percent"),
+        "test acc": st.column_config.NumberColumn(format="percent"),
+        "lr": st.column_config.NumberColumn(format="%g"),
+    },
+    width="stretch",
+)
+picked = [table.iloc[i]["id"] for i in event.selection.rows] if event else []
+by_id = {r.id: r for r in records}
+
+with st.expander("Rename or delete a run"):
+    target = st.selectbox("Run", list(by_id), format_func=lambda i: by_id[i].name)
+    new_name = st.text_input("New name", value=by_id[target].name, max_chars=80)
+    c1, c2 = st.columns(2)
+    if c1.button("Rename"):
+        try:
+            registry.rename(target, new_name)
+            st.rerun()
+        except ValueError as exc:
+            st.error(str(exc))
+    confirm = c2.checkbox("Yes, delete it and its saved weights")
+    if c2.button("Delete", disabled=not confirm, type="primary"):
+        try:
+            registry.delete(target)
+            st.rerun()
+        except Exception as exc:  # noqa: BLE001 - shown to the person, never a traceback
+            st.error(f"Could not delete: {exc}")
+
+live = any(by_id[i].active for i in picked)
+
+
+@st.fragment(run_every=1.0 if live else None)
+def overlay() -> None:
+    if not picked:
+        st.info("Select one or more rows above to overlay their curves.")
+        return
+    runs = []
+    for run_id in picked:
+        snap = registry.snapshot(run_id)
+        metrics = list(snap.metrics) if snap else registry.store.epoch_metrics(run_id)
+        runs.append(curve_series(by_id[run_id].name, metrics))
+    c1, c2 = st.columns(2)
+    c1.plotly_chart(figures.compare_curves(runs, "val_loss"), key="cmp_loss")
+    c2.plotly_chart(figures.compare_curves(runs, "test_acc"), key="cmp_acc")
+    c1.plotly_chart(figures.compare_curves(runs, "train_loss"), key="cmp_tloss")
+    c2.plotly_chart(figures.compare_curves(runs, "val_acc"), key="cmp_vacc")
+
+
+overlay()
+st.subheader("Hyperparameters vs test accuracy")
+st.plotly_chart(
+    figures.parallel_coordinates(parallel_rows(records), PARALLEL_DIMENSIONS), key="parcoords"
+)

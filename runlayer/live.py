@@ -1,0 +1,244 @@
+"""What a page polls while a run trains: one lock-protected object per run, read via snapshot().
+
+The training thread writes here; page threads call snapshot() and get copies, so they never
+hold the lock while drawing. Controls sent before the trainer exists (queued, loading data)
+are remembered and applied when it is attached.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from netlib.config import NetConfig
+from netlib.network import MLP
+from runlayer.curve import DownsampledCurve
+from runlayer.records import ACTIVE_STATUSES
+
+
+@dataclass(frozen=True)
+class LiveSnapshot:
+    """A copied, read-only view of a live run. Treat `net` and `confusion` as read-only."""
+
+    run_id: str
+    name: str
+    config: NetConfig
+    status: str  # queued | loading | running | paused | finished | stopped | failed | diverged
+    reason: str
+    queue_position: int | None  # 1 = next to start, while queued
+    load_done: int  # bytes downloaded so far, while loading data
+    load_total: int | None
+    load_file: str
+    epoch: int  # the epoch in progress (1-based; 0 before the first batch)
+    epochs: int
+    batch: int
+    batches: int  # per epoch
+    step: int
+    samples_per_sec: float | None
+    eta_seconds: float | None
+    lr: float
+    curve_steps: np.ndarray  # down-sampled batch losses
+    curve_losses: np.ndarray
+    metrics: tuple[dict, ...]  # one dict per finished epoch, as RunStore.epoch_metrics
+    net: MLP | None  # latest weights: refreshed every epoch and about every second
+    net_version: int  # changes whenever net does: a cache key for heatmaps
+    confusion: np.ndarray | None  # latest test confusion matrix
+    confusion_epoch: int | None
+    best_epoch: int | None
+    created: float
+    started: float | None
+    ended: float | None
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def progress(self) -> float:
+        """Fraction of all batches done, in [0, 1]."""
+        total = self.epochs * self.batches
+        return min(1.0, self.step / total) if total else 0.0
+
+
+class LiveRun:
+    def __init__(
+        self,
+        run_id: str,
+        name: str,
+        config: NetConfig,
+        max_points: int = 2000,
+        persist: Callable[[str], None] | None = None,
+    ) -> None:
+        """persist(status) records a control's status change; called under the lock, so the
+        stored status can never end up older than the live one."""
+        self.run_id = run_id
+        self._persist = persist or (lambda status: None)
+        self.config = config
+        self.done = threading.Event()  # set once the run reached a final status
+        self._lock = threading.Lock()
+        self._trainer = None
+        self._want_pause = self._want_stop = False
+        self._want_lr: float | None = None
+        self._curve = DownsampledCurve(max_points)
+        self._metrics: list[dict] = []
+        self._net: MLP | None = None
+        self._net_version = 0
+        self._confusion: np.ndarray | None = None
+        self._confusion_epoch: int | None = None
+        self._window: tuple[float, int] | None = None  # (time, step) the rate is measured from
+        self._batch_size = 0
+        self._s = dict(
+            name=name, status="queued", reason="", queue_position=None, load_done=0,
+            load_total=None, load_file="", epoch=0, epochs=config.epochs, batch=0, batches=0,
+            step=0, samples_per_sec=None, eta_seconds=None, lr=config.lr, best_epoch=None,
+            created=time.time(), started=None, ended=None,
+        )  # fmt: skip
+
+    # -- read side ---------------------------------------------------------------------------
+    def snapshot(self) -> LiveSnapshot:
+        with self._lock:
+            return LiveSnapshot(
+                run_id=self.run_id,
+                config=self.config,
+                curve_steps=np.array(self._curve.steps, dtype=np.int64),
+                curve_losses=np.array(self._curve.losses, dtype=np.float64),
+                metrics=tuple(dict(m) for m in self._metrics),
+                net=self._net,
+                net_version=self._net_version,
+                confusion=self._confusion,
+                confusion_epoch=self._confusion_epoch,
+                **self._s,
+            )
+
+    @property
+    def status(self) -> str:
+        with self._lock:
+            return self._s["status"]
+
+    @property
+    def stop_requested(self) -> bool:
+        with self._lock:
+            return self._want_stop
+
+    # -- controls (any thread) -------------------------------------------------------------
+    def pause(self) -> bool:
+        return self._set_paused(True)
+
+    def resume(self) -> bool:
+        return self._set_paused(False)
+
+    def _set_paused(self, paused: bool) -> bool:
+        with self._lock:
+            if self._s["status"] not in ACTIVE_STATUSES:
+                return False
+            self._want_pause = paused
+            if self._trainer is not None:
+                self._trainer.pause() if paused else self._trainer.resume()
+                self._s["status"] = "paused" if paused else "running"
+                self._window = None  # the pause must not count against samples/s
+                self._persist(self._s["status"])
+            return True
+
+    def request_stop(self) -> bool:
+        with self._lock:
+            if self._s["status"] not in ACTIVE_STATUSES:
+                return False
+            self._want_stop = True
+            if self._trainer is not None:
+                self._trainer.stop()
+            return True
+
+    def set_lr(self, lr: float) -> bool:
+        if not (isinstance(lr, int | float) and not isinstance(lr, bool)) or not (
+            math.isfinite(lr) and lr > 0
+        ):
+            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
+        with self._lock:
+            if self._s["status"] not in ACTIVE_STATUSES:
+                return False
+            if self._trainer is not None:
+                self._trainer.set_lr(float(lr))
+            else:
+                self._want_lr = float(lr)
+            self._s["lr"] = float(lr)
+            return True
+
+    # -- write side (the run's worker thread) -------------------------------------------------
+    def set_status(self, status: str, reason: str = "", **extra) -> None:
+        with self._lock:
+            self._s.update(status=status, reason=reason, **extra)
+
+    def set_name(self, name: str) -> None:
+        with self._lock:
+            self._s["name"] = name
+
+    def set_queue_position(self, position: int | None) -> None:
+        with self._lock:
+            self._s["queue_position"] = position
+
+    def loading_progress(self, done: int, total: int | None = None, name: str = "") -> None:
+        """The data loader's progress callback: bytes done / total of the file being fetched."""
+        with self._lock:
+            self._s.update(load_done=int(done), load_total=total, load_file=str(name))
+
+    def attach(self, trainer) -> str:
+        """Hand the controls to the trainer, applying any sent while queued; returns the status."""
+        with self._lock:
+            self._trainer = trainer
+            self._batch_size = trainer.batch_size()
+            if self._want_lr is not None:
+                trainer.set_lr(self._want_lr)
+            if self._want_pause:
+                trainer.pause()
+            if self._want_stop:
+                trainer.stop()
+            self._s["status"] = "paused" if self._want_pause else "running"
+            self._persist(self._s["status"])
+            return self._s["status"]
+
+    def on_batch(self, epoch: int, batch: int, batches: int, step: int, loss: float, lr: float):
+        now = time.monotonic()
+        with self._lock:
+            self._curve.add(step, loss)
+            self._s.update(epoch=epoch, batch=batch, batches=batches, step=step, lr=lr)
+            if self._window is None:
+                self._window = (now, step)
+            t0, s0 = self._window
+            if step > s0 and now > t0:
+                rate = (step - s0) / (now - t0)
+                self._s["samples_per_sec"] = rate * self._batch_size
+                self._s["eta_seconds"] = max(0, self._s["epochs"] * batches - step) / rate
+
+    def curve_after(self, step: int) -> tuple[list[int], list[float], int]:
+        """Curve points after `step` and the current stride: what the store has not seen."""
+        with self._lock:
+            steps, losses = self._curve.points_after(step)
+            return steps, losses, self._curve.stride
+
+    def set_net(self, net: MLP) -> None:
+        with self._lock:
+            self._net = net
+            self._net_version += 1
+
+    def on_epoch(self, row: dict, net: MLP, confusion: np.ndarray | None, best_epoch) -> None:
+        with self._lock:
+            self._metrics.append(dict(row))
+            self._net = net
+            self._net_version += 1
+            if confusion is not None:
+                self._confusion = np.array(confusion, copy=True)
+                self._confusion.flags.writeable = False
+                self._confusion_epoch = row["epoch"]
+            self._s.update(best_epoch=best_epoch, lr=row["lr"])
+
+    def finish(self, status: str, reason: str) -> None:
+        with self._lock:
+            self._trainer = None  # drop the training data with it
+            self._s.update(status=status, reason=reason, ended=time.time(), queue_position=None)
+            self._s["eta_seconds"] = None
+        self.done.set()

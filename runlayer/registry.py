@@ -1,0 +1,245 @@
+"""One RunRegistry per server process: starts runs in threads, queues the overflow, steers them.
+
+Pages keep it in st.cache_resource, so every method is thread-safe and any browser tab can
+control any run by id. Closing a tab never stops a run; at most max_parallel runs train at
+once and the rest wait, first come first served, as "queued".
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from netlib.config import NetConfig
+from netlib.data.dataset import DataError, Dataset
+from runlayer.errors import RunError, RunNotFoundError
+from runlayer.live import LiveRun, LiveSnapshot
+from runlayer.records import ACTIVE_STATUSES
+from runlayer.store import RunStore
+from runlayer.worker import execute
+
+Loader = Callable[[str, Callable], Dataset]
+
+
+def default_loader(dataset_id: str, progress: Callable | None = None) -> Dataset:
+    """The data registry, imported only when a run first needs data."""
+    from netlib.data.registry import load_dataset
+
+    return load_dataset(dataset_id, progress=progress)
+
+
+class RunRegistry:
+    def __init__(
+        self,
+        home: str | os.PathLike | None = None,
+        max_parallel: int | None = None,
+        loader: Loader | None = None,
+        *,
+        keep_epoch_weights: int | None = None,
+        listeners: list[Callable[[str, object], None]] | None = None,
+        keep_finished: int = 32,
+    ) -> None:
+        """home: data directory (default $NETLIB_HOME or ~/.local/share/digit-net).
+
+        listeners are called as f(run_id, event) from training threads (an exception fails
+        that run). keep_finished bounds how many ended LiveRuns stay in memory.
+        """
+        self.store = RunStore(home, keep_epoch_weights)
+        self.store.mark_interrupted()
+        self.max_parallel = max(1, int(max_parallel or os.cpu_count() or 1))
+        self.snapshot_seconds = 1.0  # how often a training run refreshes its live weights
+        self.curve_points = 2000  # bound on the batch-loss curve kept per run (memory and DB)
+        self._loader = loader or default_loader
+        self._listeners = list(listeners or [])
+        self._keep_finished = keep_finished
+        self._lock = threading.RLock()
+        self._live: dict[str, LiveRun] = {}
+        self._queue: deque[str] = deque()
+        self._running: set[str] = set()
+        self._threads: dict[str, threading.Thread] = {}
+        self._datasets: dict[str, Dataset] = {}
+        self._data_locks: dict[str, threading.Lock] = {}
+        self._closed = False
+
+    # -- starting and watching ---------------------------------------------------------------
+    def start(self, config: NetConfig, name: str | None = None) -> str:
+        """Record a new run and start it now, or queue it if max_parallel runs are training."""
+        if not isinstance(config, NetConfig):
+            raise TypeError("start() needs a NetConfig")
+        with self._lock:
+            if self._closed:
+                raise RunError("the run registry is shut down")
+            run_id = self.store.create_run(config, name)
+            name = self.store.get_run(run_id).name
+            self._live[run_id] = LiveRun(
+                run_id, name, config, self.curve_points, self._persister(run_id)
+            )
+            self._queue.append(run_id)
+            self._pump()
+        return run_id
+
+    def live(self, run_id: str) -> LiveRun | None:
+        """The live object of a run started by this process (None once evicted or never live)."""
+        with self._lock:
+            return self._live.get(run_id)
+
+    def snapshot(self, run_id: str) -> LiveSnapshot | None:
+        live = self.live(run_id)
+        return live.snapshot() if live else None
+
+    def active(self) -> list[LiveSnapshot]:
+        """Snapshots of queued, loading, running and paused runs, oldest first."""
+        with self._lock:
+            lives = list(self._live.values())
+        snaps = [lv.snapshot() for lv in lives]
+        return [s for s in snaps if s.status in ACTIVE_STATUSES]
+
+    def wait(self, run_id: str, timeout: float | None = None) -> str:
+        """Block until the run ends; returns its final status (TimeoutError if it does not)."""
+        live = self.live(run_id)
+        if live is not None and not live.done.wait(timeout):
+            raise TimeoutError(f"run {run_id} still {live.status} after {timeout} s")
+        record = self.store.get_run(run_id)
+        if record is None:
+            raise RunNotFoundError(f"no run with id {run_id!r}")
+        return record.status
+
+    # -- controls: True when applied to a live run, False when it is unknown or over ------------
+    def pause(self, run_id: str) -> bool:
+        return self._control(run_id, LiveRun.pause)
+
+    def resume(self, run_id: str) -> bool:
+        return self._control(run_id, LiveRun.resume)
+
+    def set_lr(self, run_id: str, lr: float) -> bool:
+        """Takes effect from the next batch; ValueError for a non-positive or non-finite lr."""
+        live = self.live(run_id)
+        if live is None:
+            return False
+        return live.set_lr(lr)
+
+    def stop(self, run_id: str) -> bool:
+        """Stop a training run before its next batch; a queued run is cancelled at once."""
+        with self._lock:
+            live = self._live.get(run_id)
+            if live is None:
+                return False
+            if run_id in self._queue:
+                self._queue.remove(run_id)
+                self._end_unstarted(live, "stopped", "stopped before it started")
+                self._pump()
+                return True
+        return live.request_stop()
+
+    def _control(self, run_id: str, action: Callable[[LiveRun], bool]) -> bool:
+        live = self.live(run_id)
+        return live is not None and action(live)
+
+    def _persister(self, run_id: str) -> Callable[[str], None]:
+        def persist(status: str) -> None:  # never overwrites a final status
+            self.store.update_run(run_id, only_if_active=True, status=status)
+
+        return persist
+
+    # -- history -------------------------------------------------------------------------
+    def rename(self, run_id: str, name: str) -> None:
+        """Names are free text for people; ids stay the same, so do the files."""
+        self.store.rename(run_id, name)
+        live = self.live(run_id)
+        if live is not None:
+            live.set_name(self.store.get_run(run_id).name)
+
+    def delete(self, run_id: str, timeout: float = 30.0) -> None:
+        """Stop the run if it is live, then remove its rows and files."""
+        live = self.live(run_id)
+        if live is not None and not live.done.is_set():
+            self.stop(run_id)
+            if not live.done.wait(timeout):
+                raise RunError(f"run {run_id} did not stop within {timeout} s; try again")
+        self.store.delete(run_id)
+        with self._lock:
+            self._live.pop(run_id, None)
+            self._threads.pop(run_id, None)
+
+    # -- data ------------------------------------------------------------------------------
+    def add_dataset(self, dataset_id: str, dataset: Dataset) -> None:
+        """Make an in-memory data set (an upload) trainable as NetConfig(dataset=dataset_id)."""
+        if not isinstance(dataset, Dataset):
+            raise TypeError("add_dataset() needs a netlib Dataset")
+        with self._lock:
+            self._datasets[dataset_id] = dataset
+
+    def dataset(self, dataset_id: str, progress: Callable | None = None) -> Dataset:
+        """Load once per process: a second run on the same data does not download it again."""
+        with self._lock:
+            if dataset_id in self._datasets:
+                return self._datasets[dataset_id]
+            lock = self._data_locks.setdefault(dataset_id, threading.Lock())
+        with lock:  # one loader per data set; others wait for its result
+            with self._lock:
+                if dataset_id in self._datasets:
+                    return self._datasets[dataset_id]
+            ds = self._loader(dataset_id, progress)
+            if not isinstance(ds, Dataset):
+                raise DataError(f"the loader returned no data set for {dataset_id!r}")
+            with self._lock:
+                self._datasets[dataset_id] = ds
+        return ds
+
+    # -- scheduling --------------------------------------------------------------------------
+    def _pump(self) -> None:
+        """Start queued runs (FIFO) while a slot is free. Caller holds self._lock."""
+        while self._queue and len(self._running) < self.max_parallel and not self._closed:
+            run_id = self._queue.popleft()
+            self._running.add(run_id)
+            thread = threading.Thread(
+                target=self._work, args=(run_id,), name=f"digit-net-run-{run_id}", daemon=True
+            )
+            self._threads[run_id] = thread
+            thread.start()
+        for position, run_id in enumerate(self._queue, start=1):
+            self._live[run_id].set_queue_position(position)
+
+    def _work(self, run_id: str) -> None:
+        with self._lock:
+            live = self._live[run_id]
+        live.set_queue_position(None)
+        try:
+            execute(self.store, live, self.dataset, self._listeners, self.snapshot_seconds)
+        finally:
+            with self._lock:
+                self._running.discard(run_id)
+                self._pump()
+                self._evict()
+
+    def _end_unstarted(self, live: LiveRun, status: str, reason: str) -> None:
+        self.store.update_run(live.run_id, status=status, reason=reason, ended=time.time())
+        live.finish(status, reason)
+
+    def _evict(self) -> None:
+        """Forget the oldest ended LiveRuns beyond keep_finished (the store keeps everything)."""
+        ended = [rid for rid, lv in self._live.items() if lv.done.is_set()]
+        for rid in ended[: max(0, len(ended) - self._keep_finished)]:
+            del self._live[rid]
+            self._threads.pop(rid, None)
+
+    def shutdown(self, timeout: float = 30.0) -> None:
+        """Cancel queued runs, stop training ones and join their threads (tests, server exit)."""
+        with self._lock:
+            self._closed = True
+            while self._queue:
+                self._end_unstarted(self._live[self._queue.popleft()], "stopped", "shut down")
+            lives = [self._live[rid] for rid in self._running if rid in self._live]
+            threads = list(self._threads.values())
+        for live in lives:
+            live.request_stop()
+        deadline = time.monotonic() + timeout
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def close(self) -> None:
+        self.shutdown()
+        self.store.close()

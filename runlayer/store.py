@@ -1,0 +1,263 @@
+"""Every run in one SQLite file (WAL) plus its weight files: the history the pages read.
+
+Page API (read): list_runs, get_run, epoch_metrics, batch_losses, confusion, confusions,
+saved_epochs, load_weights. Page API (write): rename, delete. The rest is written by the
+training threads. One connection behind a lock: safe from any thread, and a reader never sees
+half of a write.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+from netlib.config import NetConfig
+from netlib.modelfile import load_model, save_model
+from netlib.network import MLP
+from runlayer import paths
+from runlayer.errors import RunError, RunNotFoundError, StoreError
+from runlayer.records import (
+    ACTIVE_STATUSES,
+    EPOCH_COLUMNS,
+    RUN_COLUMNS,
+    SCHEMA,
+    RunRecord,
+    clean_name,
+    default_name,
+    matrix_from_json,
+)
+
+
+class RunStore:
+    def __init__(
+        self, home: str | os.PathLike | None = None, keep_epoch_weights: int | None = None
+    ) -> None:
+        """Open (creating if needed) the store in home; StoreError right away if unwritable."""
+        self.home = paths.prepare_home(home)
+        self.keep_epoch_weights = keep_epoch_weights
+        self._lock = threading.RLock()
+        try:
+            self._db = sqlite3.connect(
+                self.home / paths.DB_NAME, timeout=10, check_same_thread=False, isolation_level=None
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA busy_timeout=10000")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the run database in {str(self.home)!r}: {exc}") from None
+
+    # -- plumbing ---------------------------------------------------------------------------
+    @contextmanager
+    def _tx(self, what: str):
+        """One transaction under the lock; disk and database errors become a clear StoreError."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+            except (sqlite3.Error, OSError) as exc:
+                where = f"run data in {str(self.home)!r}"
+                raise StoreError(f"could not {what} ({where}): {exc}") from exc
+
+    def _query(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as exc:
+                raise StoreError(f"could not read the run database: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def integrity_check(self) -> str:
+        """'ok' when SQLite finds the database sound."""
+        return self._query("PRAGMA integrity_check")[0][0]
+
+    # -- writes from the training side ----------------------------------------------------------
+    def create_run(self, config: NetConfig, name: str | None = None, status: str = "queued") -> str:
+        """Insert a run and return its new id (generated; never derived from the name)."""
+        for _ in range(20):
+            run_id = paths.new_run_id()
+            label = clean_name(name) if name is not None else default_name(config)
+            try:
+                with self._tx("create a run") as db:
+                    db.execute(
+                        "INSERT INTO runs (id, name, config, status, created) VALUES (?,?,?,?,?)",
+                        (run_id, label, config.to_json(), status, time.time()),
+                    )
+                return run_id
+            except StoreError as exc:
+                if not isinstance(exc.__cause__, sqlite3.IntegrityError):
+                    raise
+        raise StoreError("could not generate a unique run id")
+
+    def update_run(self, run_id: str, only_if_active: bool = False, **fields) -> bool:
+        """Set columns of the runs table; only_if_active never overwrites a final status."""
+        unknown = set(fields) - set(RUN_COLUMNS[1:])  # never the id
+        if unknown or not fields:
+            raise ValueError(f"unknown run fields: {sorted(unknown)}")
+        sets = ", ".join(f"{k}=?" for k in fields)
+        sql = f"UPDATE runs SET {sets} WHERE id=?"
+        args = (*fields.values(), run_id)
+        if only_if_active:
+            sql += f" AND status IN ({','.join('?' * len(ACTIVE_STATUSES))})"
+            args += ACTIVE_STATUSES
+        with self._tx("update the run") as db:
+            return db.execute(sql, args).rowcount > 0
+
+    def add_epoch(self, run_id: str, row: dict, confusion: np.ndarray | None, **run_fields):
+        """Insert an epoch's metrics and, in the same transaction, update run columns."""
+        unknown = set(run_fields) - set(RUN_COLUMNS[1:])
+        if unknown:
+            raise ValueError(f"unknown run fields: {sorted(unknown)}")
+        cols = [c for c in EPOCH_COLUMNS if c in row]
+        values = [row[c] for c in cols]
+        cm = None if confusion is None else json.dumps(np.asarray(confusion).tolist())
+        sql = (
+            f"INSERT OR REPLACE INTO epochs (run_id, {', '.join(cols)}, confusion) "
+            f"VALUES ({','.join('?' * (len(cols) + 2))})"
+        )
+        with self._tx(f"save epoch {row.get('epoch')}") as db:
+            db.execute(sql, (run_id, *values, cm))
+            if run_fields:
+                sets = ", ".join(f"{k}=?" for k in run_fields)
+                db.execute(f"UPDATE runs SET {sets} WHERE id=?", (*run_fields.values(), run_id))
+
+    def add_batch_losses(self, run_id: str, steps, losses, stride: int = 1) -> None:
+        """Append curve points; a larger stride first thins the stored curve to the same grid."""
+        with self._tx("save the batch-loss curve") as db:
+            (old,) = db.execute("SELECT curve_stride FROM runs WHERE id=?", (run_id,)).fetchone()
+            if stride != old:
+                db.execute(
+                    "DELETE FROM batch_losses WHERE run_id=? AND (step - 1) % ? != 0",
+                    (run_id, stride),
+                )
+                db.execute("UPDATE runs SET curve_stride=? WHERE id=?", (stride, run_id))
+            db.executemany(
+                "INSERT OR REPLACE INTO batch_losses (run_id, step, loss) VALUES (?,?,?)",
+                [(run_id, int(s), float(v)) for s, v in zip(steps, losses, strict=True)],
+            )
+
+    def save_weights(self, run_id: str, epoch: int, net: MLP, config: NetConfig, meta: dict):
+        """Write epoch-NNNN.npz atomically, then drop the oldest beyond keep_epoch_weights."""
+        try:
+            save_model(paths.epoch_path(self.home, run_id, epoch), net, config, meta)
+            keep = self.keep_epoch_weights
+            if keep is not None:
+                old = self.saved_epochs(run_id)
+                for e in old[: max(0, len(old) - keep)]:
+                    paths.epoch_path(self.home, run_id, e).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"could not save the weights of epoch {epoch}: {exc}") from exc
+
+    def save_best(self, run_id: str, net: MLP, config: NetConfig, meta: dict) -> None:
+        try:
+            save_model(paths.best_path(self.home, run_id), net, config, meta)
+        except OSError as exc:
+            raise StoreError(f"could not save the best weights: {exc}") from exc
+
+    def mark_interrupted(self) -> int:
+        """Runs left live by a dead server become 'interrupted', epochs kept; returns how many."""
+        marks = ",".join("?" * len(ACTIVE_STATUSES))
+        with self._tx("mark interrupted runs") as db:
+            return db.execute(
+                f"UPDATE runs SET reason='the server stopped while the run was ' || status, "
+                f"status='interrupted', ended=COALESCE(ended, ?) WHERE status IN ({marks})",
+                (time.time(), *ACTIVE_STATUSES),
+            ).rowcount
+
+    # -- the page API ------------------------------------------------------------------------------
+    def list_runs(self) -> list[RunRecord]:
+        """All runs, oldest first."""
+        rows = self._query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs ORDER BY rowid")
+        return [RunRecord(*r) for r in rows]
+
+    def get_run(self, run_id: str) -> RunRecord | None:
+        if not paths.is_run_id(run_id):
+            return None
+        rows = self._query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE id=?", (run_id,))
+        return RunRecord(*rows[0]) if rows else None
+
+    def epoch_metrics(self, run_id: str) -> list[dict]:
+        """One dict per finished epoch (keys: EPOCH_COLUMNS), ascending; [] for unknown runs."""
+        rows = self._query(
+            f"SELECT {', '.join(EPOCH_COLUMNS)} FROM epochs WHERE run_id=? ORDER BY epoch",
+            (run_id,),
+        )
+        return [dict(zip(EPOCH_COLUMNS, r, strict=True)) for r in rows]
+
+    def batch_losses(self, run_id: str) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, losses) of the down-sampled batch-loss curve."""
+        rows = self._query(
+            "SELECT step, loss FROM batch_losses WHERE run_id=? ORDER BY step", (run_id,)
+        )
+        steps = np.array([r[0] for r in rows], dtype=np.int64)
+        losses = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=np.float64)
+        return steps, losses
+
+    def confusion(self, run_id: str, epoch: int) -> np.ndarray | None:
+        """The test confusion matrix counts[true, predicted] after an epoch, or None."""
+        rows = self._query(
+            "SELECT confusion FROM epochs WHERE run_id=? AND epoch=?", (run_id, int(epoch))
+        )
+        return matrix_from_json(rows[0][0]) if rows and rows[0][0] else None
+
+    def confusions(self, run_id: str) -> dict[int, np.ndarray]:
+        rows = self._query(
+            "SELECT epoch, confusion FROM epochs WHERE run_id=? AND confusion IS NOT NULL "
+            "ORDER BY epoch",
+            (run_id,),
+        )
+        return {e: matrix_from_json(cm) for e, cm in rows}
+
+    def saved_epochs(self, run_id: str) -> list[int]:
+        """Epochs whose weight file exists, ascending (capped runs keep only the latest)."""
+        if not paths.is_run_id(run_id):
+            return []
+        return paths.saved_epoch_numbers(paths.run_dir(self.home, run_id))
+
+    def load_weights(self, run_id: str, which: int | str = "last") -> tuple[MLP, NetConfig, dict]:
+        """which = an epoch number, "best" or "last"; RunNotFoundError / NoWeightsError if absent.
+
+        A damaged file raises netlib.modelfile.ModelFileError.
+        """
+        if self.get_run(run_id) is None:
+            raise RunNotFoundError(f"no run with id {run_id!r} (it may have been deleted)")
+        path = paths.weights_path(self.home, run_id, which)
+        return load_model(path)
+
+    def rename(self, run_id: str, name: str) -> None:
+        """Names are free text shown to people; they never become paths."""
+        label = clean_name(name)
+        if not paths.is_run_id(run_id) or not self.update_run(run_id, name=label):
+            raise RunNotFoundError(f"no run with id {run_id!r}")
+
+    def delete(self, run_id: str) -> None:
+        """Remove the run's rows and files; a live run is refused (stop it first)."""
+        record = self.get_run(run_id)
+        if record is None:
+            raise RunNotFoundError(f"no run with id {run_id!r}")
+        if record.status in ACTIVE_STATUSES:
+            raise RunError(f"run {record.name!r} is {record.status}: stop it before deleting")
+        try:
+            shutil.rmtree(paths.run_dir(self.home, run_id), ignore_errors=False)
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StoreError(f"could not delete the files of run {run_id}: {exc}") from exc
+        with self._tx("delete the run") as db:
+            for table, col in (("batch_losses", "run_id"), ("epochs", "run_id"), ("runs", "id")):
+                db.execute(f"DELETE FROM {table} WHERE {col}=?", (run_id,))

@@ -1,0 +1,108 @@
+"""The Train page under AppTest: presets fill the form, bad values are refused, a run finishes."""
+
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app import state
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch):
+    monkeypatch.setenv("NETLIB_HOME", str(tmp_path / "home"))
+    state.get_registry.clear()
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    yield at
+    state.get_registry().shutdown()
+    state.get_registry.clear()
+
+
+def _button(at, words):
+    return next(b for b in at.button if words in b.label)
+
+
+def _wait_until(at, predicate, seconds=60.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+        assert not at.exception, at.exception
+        if predicate(at):
+            return True
+    return False
+
+
+def test_page_opens_with_the_default_settings(app):
+    app.run()
+    assert not app.exception
+    assert app.selectbox(key="f_dataset").value == "mnist-sample"
+    assert app.selectbox(key="f_preset").value == "custom"
+    assert any("Start training" in m.value for m in app.info) or app.info
+
+
+def test_choosing_a_preset_fills_the_controls(app):
+    app.run()
+    app.selectbox(key="f_preset").set_value("tiny-relu").run()
+    assert app.text_input(key="f_hidden").value == "10"
+    assert app.selectbox(key="f_activation").value == "relu"
+    assert app.selectbox(key="f_batch").value == "full batch"
+    assert app.number_input(key="f_epochs").value == 200
+    # any control can still be changed afterwards
+    app.text_input(key="f_hidden").set_value("32, 16").run()
+    assert not app.error
+    assert app.query_params["hidden"] == ["32,16"] or app.query_params["hidden"] == "32,16"
+
+
+def test_a_link_reopens_its_configuration(app):
+    app.query_params["preset"] = "wide-relu"
+    app.query_params["lr"] = "0.02"
+    app.query_params["bogus"] = "1"
+    app.run()
+    assert not app.exception
+    assert app.text_input(key="f_hidden").value == "256"
+    assert app.select_slider(key="f_lr").value == pytest.approx(0.02)
+    assert any("bogus" in w.value for w in app.warning)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("f_hidden", "12, x", "'x'"),
+        ("f_hidden", "0", "1..8192"),
+        ("f_hidden", "1,2,3,4,5,6,7,8,9", "at most"),
+    ],
+)
+def test_bad_control_values_show_an_error_and_disable_start(app, key, value, words):
+    app.run()
+    app.text_input(key=key).set_value(value).run()
+    assert not app.exception
+    assert any(words in e.value for e in app.error)
+    assert _button(app, "Start training").disabled
+
+
+def test_start_trains_and_streams_until_finished(app):
+    app.run()
+    app.text_input(key="f_hidden").set_value("16").run()
+    app.number_input(key="f_epochs").set_value(2).run()
+    _button(app, "Start training").click().run()
+    assert not app.exception
+    assert _wait_until(app, lambda at: any("Finished" in s.value for s in at.success))
+    charts = [c for c in app.get("plotly_chart")]
+    assert len(charts) >= 3  # loss, accuracy, weight tiles
+    records = state.get_registry().store.list_runs()
+    assert len(records) == 1 and records[0].status == "finished"
+    assert records[0].epochs_done == 2
+
+
+def test_a_diverging_run_shows_its_reason(app):
+    app.run()
+    app.selectbox(key="f_activation").set_value("relu").run()
+    app.number_input(key="f_epochs").set_value(3).run()
+    app.select_slider(key="f_lr").set_value(100.0).run()
+    _button(app, "Start training").click().run()
+    assert _wait_until(app, lambda at: any("diverged" in e.value for e in at.error))
+    assert any("lower the learning rate" in e.value for e in app.error)
