@@ -126,7 +126,8 @@ def render_weights(snap: LiveSnapshot) -> None:
         st.plotly_chart(fig, key=f"hist_{snap.run_id}", width="stretch")
 
 
-def render_run(snap: LiveSnapshot) -> None:
+def render_run(snap: LiveSnapshot, weights: bool = True) -> None:
+    """Status, controls and curves; weights too unless the page refreshes them separately."""
     st.markdown(status_line(snap))
     st.progress(snap.progress, text=progress_text(snap))
     if snap.status in ("failed", "diverged", "interrupted"):
@@ -139,4 +140,5 @@ def render_run(snap: LiveSnapshot) -> None:
         st.success(f"Finished. Test accuracy {acc:.2%}" if acc is not None else "Finished.")
     render_controls(snap)
     render_curves(snap)
-    render_weights(snap)
+    if weights:
+        render_weights(snap)

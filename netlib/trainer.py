@@ -132,11 +132,15 @@ class Trainer:
         return n if bs <= 0 or bs >= n else bs
 
     def run(self) -> EndEvent:
+        """Train to the end; never raises: a failure becomes the run's status and reason."""
         try:
             end = self._loop()
         except Exception as exc:  # a thread boundary: report it as the run's reason
             end = EndEvent("failed", f"{type(exc).__name__}: {exc}", self.epoch, 0.0)
-        self._emit(end)
+        try:
+            self._emit(end)
+        except Exception as exc:  # a listener failing on the end event fails the run too
+            end = EndEvent("failed", f"{type(exc).__name__}: {exc}", end.epochs_done, 0.0)
         return end
 
     def _emit(self, event: object) -> None:

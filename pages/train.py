@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.live_view import render_run
+from app.live_view import render_run, render_weights
 from app.state import get_registry, watch, watched_run
 from app.train_form import render_form
 from app.uploads import upload_expander, uploaded_choices
@@ -23,10 +23,12 @@ with left:
 
 run_id = watched_run()
 first = registry.snapshot(run_id) if run_id else None
-poll = 0.5 if first is not None and first.active else None
+live = first is not None and first.active
+# Polling costs the training thread CPU (same process): curves every second, weights less often.
+CURVES_EVERY, WEIGHTS_EVERY = 1.0, 3.0
 
 
-@st.fragment(run_every=poll)
+@st.fragment(run_every=CURVES_EVERY if live else None)
 def live_panel() -> None:
     snap = registry.snapshot(run_id) if run_id else None
     if snap is None:
@@ -35,10 +37,18 @@ def live_panel() -> None:
             "Runs keep training if you close the tab; the sidebar lists them."
         )
         return
-    render_run(snap)
-    if poll and not snap.active:
+    render_run(snap, weights=False)
+    if live and not snap.active:
         st.rerun()  # one full rerun turns polling off once the run has ended
+
+
+@st.fragment(run_every=WEIGHTS_EVERY if live else None)
+def weights_panel() -> None:
+    snap = registry.snapshot(run_id) if run_id else None
+    if snap is not None:
+        render_weights(snap)
 
 
 with right:
     live_panel()
+    weights_panel()

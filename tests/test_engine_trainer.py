@@ -161,3 +161,12 @@ def test_exception_in_a_step_fails_the_run_with_its_message():
     t = _trainer([boom])
     end = t.run()
     assert end.status == "failed" and "injected fault" in end.reason
+
+
+def test_a_listener_failing_on_the_end_event_does_not_escape_run():
+    def boom(e):
+        if isinstance(e, EndEvent):
+            raise OSError("disk full")
+
+    end = _trainer([boom], epochs=1).run()
+    assert end.status == "failed" and "disk full" in end.reason
