@@ -47,6 +47,20 @@ FIELDS = {
 HIDDEN_KEY, BATCH_KEY, PRESET_KEY = "f_hidden", "f_batch", "f_preset"
 FORM_KEYS = [PRESET_KEY, HIDDEN_KEY, BATCH_KEY, *FIELDS]
 
+# The number boxes' ranges: NetConfig's, or narrower where a value is never sensible here.
+NUMBER_RANGES: dict[str, tuple[float, float]] = {
+    "f_momentum": (0.0, 0.999),
+    "f_init_scale": (1e-4, 10.0),
+    "f_step_every": (1, 5000),
+    "f_step_gamma": (0.01, 1.0),
+    "f_epochs": (1, 5000),
+    "f_l2": (0.0, 10.0),
+    "f_dropout": (0.0, 0.95),
+    "f_val_fraction": (0.0, 0.9),
+    "f_seed": (0, 2**32 - 1),
+    "f_augment_shift": (0, 4),
+}
+
 CHOICES = {
     "activation": list(ACTIVATIONS),
     "loss": list(LOSSES),
@@ -86,6 +100,34 @@ def form_values(config: NetConfig, preset: str = CUSTOM) -> dict[str, Any]:
     values[BATCH_KEY] = batch_text(config.batch_size)
     values[PRESET_KEY] = preset
     return values
+
+
+def clamp_to_ranges(values: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Bring values (from a link) into the number boxes' ranges, saying what changed.
+
+    Streamlit would otherwise silently reset an out-of-range box to its minimum.
+    """
+    out, notes = dict(values), []
+    for key, (low, high) in NUMBER_RANGES.items():
+        value = out.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            clamped = type(value)(min(max(value, low), high))
+            if clamped != value:
+                out[key] = clamped
+                notes.append(
+                    f"{FIELDS[key]} {value:g} is outside {low:g}..{high:g}: using {clamped:g}"
+                )
+    return out, notes
+
+
+def batch_note(batch_size: int, train_images: int | None) -> str | None:
+    """Say so when the trainer will shrink the batch to the whole training set."""
+    if train_images is None or batch_size <= train_images:
+        return None
+    return (
+        f"Batch size {batch_size:,} is more than the {train_images:,} training images: "
+        "each epoch will be one full batch."
+    )
 
 
 def config_from_form(values: dict[str, Any]) -> NetConfig:

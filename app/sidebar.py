@@ -5,13 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from app.live_view import STATUS_ICONS, progress_text
-from app.state import get_registry, watch
+from app.state import get_registry, registry_problem, watch
 
 
 @st.fragment(run_every=2.0)
 def active_runs_sidebar() -> None:
     """Call inside `with st.sidebar:` (a fragment may not open the sidebar itself)."""
     st.subheader("Active runs")
+    if registry_problem() is not None:  # the page itself shows the reason
+        st.caption("Run data unavailable.")
+        return
     runs = get_registry().active()
     if not runs:
         st.caption("No run is training. Start one on the Train page.")

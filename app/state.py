@@ -1,29 +1,44 @@
 """Process-wide and per-tab state, in one place.
 
 One run registry per server process (st.cache_resource: shared by every tab, survives reruns);
-per-tab choices live in st.session_state under stable keys.
+per-tab choices live in st.session_state under stable keys. Widgets that must keep their value
+across page switches are created with persist_state="session" (Streamlit 1.67+).
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from runlayer.errors import StoreError
 from runlayer.registry import RunRegistry
-
-# Widgets whose values must survive switching pages (Streamlit drops them otherwise).
-PERSISTENT_PREFIXES = ("f_", "keep_")
 
 
 @st.cache_resource
-def get_registry() -> RunRegistry:
+def _shared_registry() -> RunRegistry:
     return RunRegistry()
 
 
-def keep_widget_values() -> None:
-    """Re-assign persistent widget keys so Streamlit keeps them across page switches."""
-    for key in list(st.session_state.keys()):
-        if isinstance(key, str) and key.startswith(PERSISTENT_PREFIXES):
-            st.session_state[key] = st.session_state[key]
+def get_registry() -> RunRegistry:
+    """The server's one registry. An unusable data directory (unwritable, full, damaged
+    database) stops the page with the reason instead of a traceback; a rerun tries again."""
+    try:
+        return _shared_registry()
+    except StoreError as exc:
+        st.error(f"Cannot open the run data: {exc}")
+        st.stop()
+        raise  # st.stop() raises; this line only reassures type checkers
+
+
+get_registry.clear = _shared_registry.clear  # type: ignore[attr-defined]  # tests: a fresh one
+
+
+def registry_problem() -> str | None:
+    """Why the registry cannot open, or None: for parts (the sidebar) that must not stop."""
+    try:
+        _shared_registry()
+    except StoreError as exc:
+        return str(exc)
+    return None
 
 
 def watched_run() -> str | None:

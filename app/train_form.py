@@ -5,10 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app import form
+from app.state import get_registry
 from netlib.config import ConfigError, NetConfig
+from netlib.data.dataset import DataError
 from netlib.data.registry import DATASETS
+from netlib.prepare import split_indices
 from netlib.presets import PRESETS
 
+KEEP = "session"  # widget values survive page switches and conditional hiding
 PRESET_LABELS = {form.CUSTOM: "Custom"} | {pid: p.label for pid, p in PRESETS.items()}
 
 
@@ -17,9 +21,11 @@ def init_form() -> None:
     if st.session_state.get("form_ready"):
         return
     config, preset, problems = form.from_query(dict(st.query_params))
-    for key, value in form.form_values(config, preset).items():
+    values, changes = form.clamp_to_ranges(form.form_values(config, preset))
+    for key, value in values.items():
         st.session_state.setdefault(key, value)
     st.session_state["form_problems"] = problems
+    st.session_state["form_changes"] = changes
     st.session_state["form_ready"] = True
 
 
@@ -41,6 +47,8 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     init_form()
     for problem in st.session_state.pop("form_problems", []):
         st.warning(f"Ignored from the link: {problem}")
+    for change in st.session_state.pop("form_changes", []):
+        st.warning(f"Changed from the link: {change}")
     s = st.session_state
     choices = dataset_choices(uploads)
     if s.get("f_dataset") not in choices:
@@ -49,6 +57,7 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
         "Preset",
         list(PRESET_LABELS),
         key=form.PRESET_KEY,
+        persist_state=KEEP,
         on_change=apply_preset,
         format_func=PRESET_LABELS.get,
     )
@@ -57,42 +66,87 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
             f"Source: {PRESETS[s[form.PRESET_KEY]].source} — claimed "
             f"{PRESETS[s[form.PRESET_KEY]].claim}"
         )
-    st.selectbox("Data set", list(choices), key="f_dataset", format_func=choices.get)
-    st.text_input("Hidden layers (widths, comma-separated; empty = none)", key=form.HIDDEN_KEY)
+    st.selectbox(
+        "Data set", list(choices), key="f_dataset", persist_state=KEEP, format_func=choices.get
+    )
+    st.text_input(
+        "Hidden layers (widths, comma-separated; empty = none)",
+        key=form.HIDDEN_KEY,
+        persist_state=KEEP,
+    )
     c1, c2 = st.columns(2)
-    c1.selectbox("Activation", form.CHOICES["activation"], key="f_activation")
-    c2.selectbox("Loss", form.CHOICES["loss"], key="f_loss", format_func=form.LOSS_LABELS.get)
-    c1.selectbox("Optimizer", form.CHOICES["optimizer"], key="f_optimizer")
-    c2.selectbox("Init", form.CHOICES["init"], key="f_init")
+    c1.selectbox("Activation", form.CHOICES["activation"], key="f_activation", persist_state=KEEP)
+    c2.selectbox(
+        "Loss",
+        form.CHOICES["loss"],
+        key="f_loss",
+        persist_state=KEEP,
+        format_func=form.LOSS_LABELS.get,
+    )
+    c1.selectbox("Optimizer", form.CHOICES["optimizer"], key="f_optimizer", persist_state=KEEP)
+    c2.selectbox("Init", form.CHOICES["init"], key="f_init", persist_state=KEEP)
     if s["f_optimizer"] == "momentum":
-        c1.number_input("Momentum", 0.0, 0.999, step=0.05, key="f_momentum")
-        c2.checkbox("Nesterov", key="f_nesterov")
+        c1.number_input("Momentum", 0.0, 0.999, step=0.05, key="f_momentum", persist_state=KEEP)
+        c2.checkbox("Nesterov", key="f_nesterov", persist_state=KEEP)
     if s["f_init"] == "normal":
         st.number_input(
-            "Init scale (randn × scale)", 1e-4, 10.0, step=0.01, key="f_init_scale", format="%g"
+            "Init scale (randn × scale)",
+            1e-4,
+            10.0,
+            step=0.01,
+            key="f_init_scale",
+            persist_state=KEEP,
+            format="%g",
         )
     lr_options = sorted(set(form.LR_CHOICES) | {float(s["f_lr"])})
-    st.select_slider("Learning rate (log scale)", lr_options, key="f_lr", format_func="{:g}".format)
+    st.select_slider(
+        "Learning rate (log scale)",
+        lr_options,
+        key="f_lr",
+        persist_state=KEEP,
+        format_func="{:g}".format,
+    )
     c1, c2 = st.columns(2)
-    c1.selectbox("Schedule", form.CHOICES["schedule"], key="f_schedule")
+    c1.selectbox("Schedule", form.CHOICES["schedule"], key="f_schedule", persist_state=KEEP)
     if s["f_schedule"] == "step":
-        c2.number_input("Step every (epochs)", 1, 5000, key="f_step_every")
-        c2.number_input("Step factor", 0.01, 1.0, step=0.05, key="f_step_gamma")
+        c2.number_input("Step every (epochs)", 1, 5000, key="f_step_every", persist_state=KEEP)
+        c2.number_input("Step factor", 0.01, 1.0, step=0.05, key="f_step_gamma", persist_state=KEEP)
     batch_options = list(dict.fromkeys([*form.BATCH_CHOICES, s[form.BATCH_KEY]]))
-    c1.selectbox("Batch size", batch_options, key=form.BATCH_KEY)
-    c2.number_input("Epochs", 1, 5000, key="f_epochs")
-    c1.number_input("L2 weight decay", 0.0, 10.0, step=1e-4, key="f_l2", format="%g")
-    c2.number_input("Dropout (hidden layers)", 0.0, 0.95, step=0.05, key="f_dropout")
-    c1.number_input("Validation fraction", 0.0, 0.9, step=0.05, key="f_val_fraction")
-    c2.number_input("Seed", 0, 2**32 - 1, key="f_seed")
-    c1.selectbox("dtype", form.CHOICES["dtype"], key="f_dtype")
-    c2.number_input("Random shift (pixels)", 0, 4, key="f_augment_shift")
+    c1.selectbox("Batch size", batch_options, key=form.BATCH_KEY, persist_state=KEEP)
+    c2.number_input("Epochs", 1, 5000, key="f_epochs", persist_state=KEEP)
+    c1.number_input(
+        "L2 weight decay", 0.0, 10.0, step=1e-4, key="f_l2", persist_state=KEEP, format="%g"
+    )
+    c2.number_input(
+        "Dropout (hidden layers)", 0.0, 0.95, step=0.05, key="f_dropout", persist_state=KEEP
+    )
+    c1.number_input(
+        "Validation fraction", 0.0, 0.9, step=0.05, key="f_val_fraction", persist_state=KEEP
+    )
+    c2.number_input("Seed", 0, 2**32 - 1, key="f_seed", persist_state=KEEP)
+    c1.selectbox("dtype", form.CHOICES["dtype"], key="f_dtype", persist_state=KEEP)
+    c2.number_input("Random shift (pixels)", 0, 4, key="f_augment_shift", persist_state=KEEP)
     try:
         config = form.config_from_form({k: s[k] for k in form.FORM_KEYS if k in s})
     except ConfigError as exc:
         st.error(f"Cannot train with these settings: {exc}")
         return None
+    note = form.batch_note(config.batch_size, training_images(config))
+    if note:
+        st.info(note)
     query = form.to_query(config, s[form.PRESET_KEY])
     if dict(st.query_params) != query:
         st.query_params.from_dict(query)
     return config
+
+
+def training_images(config: NetConfig) -> int | None:
+    """How many images a run of config trains on, when its data is at hand (never downloads)."""
+    info = DATASETS.get(config.dataset)
+    if info is not None and info.needs_download:
+        return None
+    try:
+        ds = get_registry().dataset(config.dataset)  # bundled or uploaded: loaded once
+    except DataError:
+        return None
+    return len(split_indices(len(ds.train_labels), config.val_fraction, config.seed)[0])

@@ -53,19 +53,21 @@ def _grid(images, titles, cols, colors, height, zmin, zmax, colorscale, title=No
             hovertemplate="%{z:.3g}<extra></extra>",
         )
     )
-    shapes = []
+    shapes, notes = [], []  # passed to the layout at once: add_annotation per tile is O(n²)
     for i in range(n):
         r, c = divmod(i, cols)
         x0, y0 = c * (w + 1) - 0.5, r * (h + band + 1) + band - 0.5  # tile's top-left corner
         color = colors[i] if colors is not None else "#333333"
         if titles is not None:
-            fig.add_annotation(
-                x=x0 + w / 2,
-                y=y0,
-                text=str(titles[i]),
-                showarrow=False,
-                yanchor="bottom",
-                font={"size": 11, "color": color},
+            notes.append(
+                {
+                    "x": x0 + w / 2,
+                    "y": y0,
+                    "text": str(titles[i]),
+                    "showarrow": False,
+                    "yanchor": "bottom",
+                    "font": {"size": 11, "color": color},
+                }
             )
         if colors is not None:
             box = {"x0": x0, "x1": x0 + w, "y0": y0, "y1": y0 + h}
@@ -73,7 +75,14 @@ def _grid(images, titles, cols, colors, height, zmin, zmax, colorscale, title=No
     image_axes(fig)
     margin = {**_TIGHT, "t": 50} if title else _TIGHT
     auto = int(20 + margin["t"] + rows * (h + band + 1) * 2.5)
-    return style(fig, height=height or min(1400, auto), title=title, shapes=shapes, margin=margin)
+    return style(
+        fig,
+        height=height or min(1400, auto),
+        title=title,
+        shapes=shapes,
+        annotations=notes,
+        margin=margin,
+    )
 
 
 def image_grid(

@@ -12,7 +12,10 @@ LEAKY_SLOPE = 0.01
 
 @dataclass(frozen=True)
 class Activation:
-    """forward(z) -> a; backward(z, a, grad_a) -> grad_z (either cache may be the cheaper one)."""
+    """forward(z) -> a; backward(z, a, grad_a) -> grad_z (either cache may be the cheaper one).
+
+    Neither function modifies its arguments; each returns a new array of the input's dtype.
+    """
 
     name: str
     forward: Callable[[np.ndarray], np.ndarray]
@@ -20,16 +23,28 @@ class Activation:
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    # Written via tanh so that large |z| never overflows exp().
-    return 0.5 * (np.tanh(0.5 * z) + 1.0)
+    # Written via tanh so that large |z| never overflows exp(). The steps run in place in one
+    # new buffer (one allocation instead of three temporaries).
+    s = np.multiply(z, 0.5)
+    np.tanh(s, out=s)
+    s += 1.0
+    s *= 0.5
+    return s
 
 
 def _sigmoid_backward(z, a, g):
-    return g * a * (1.0 - a)
+    # g * a * (1 - a), built in one new buffer.
+    out = np.subtract(1.0, a)
+    out *= a
+    out *= g
+    return out
 
 
 def _tanh_backward(z, a, g):
-    return g * (1.0 - a * a)
+    out = np.multiply(a, a)
+    np.subtract(1.0, out, out=out)
+    out *= g
+    return out
 
 
 def _relu(z):
@@ -37,7 +52,8 @@ def _relu(z):
 
 
 def _relu_backward(z, a, g):
-    return g * (z > 0)
+    # Multiplying by the boolean mask keeps g's dtype (no float64 0/1 array).
+    return np.multiply(g, z > 0)
 
 
 def _leaky(z):
@@ -45,7 +61,8 @@ def _leaky(z):
 
 
 def _leaky_backward(z, a, g):
-    return g * np.where(z > 0, 1.0, LEAKY_SLOPE).astype(g.dtype)
+    # Slope 1 or LEAKY_SLOPE chosen per element, in g's dtype (a float64 table would upcast).
+    return g * np.where(z > 0, g.dtype.type(1.0), g.dtype.type(LEAKY_SLOPE))
 
 
 ACTIVATIONS: dict[str, Activation] = {

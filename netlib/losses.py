@@ -36,12 +36,23 @@ def one_hot(y: np.ndarray, k: int, dtype=np.float64) -> np.ndarray:
 
 
 def _cross_entropy(logits, y):
+    # Fused softmax + cross-entropy: one exp pass serves both the loss (log-sum-exp) and the
+    # gradient (softmax - one_hot) / n, built in place in a single new buffer.
+    # The buffer is the transposed (classes, batch) copy: each per-sample reduction (max, sum)
+    # then runs as a few vectorised row operations instead of one tiny 10-element reduction
+    # per sample, several times faster for training batches. The gradient is returned as the
+    # (batch, classes) view of it; BLAS reads that layout without a copy.
     n = len(y)
-    logp = log_softmax(logits)
-    loss = -logp[np.arange(n), y].mean()
-    grad = np.exp(logp)
-    grad[np.arange(n), y] -= 1
-    return float(loss), grad / n
+    cols = np.arange(n)
+    g = np.array(logits.T, order="C")
+    g -= g.max(axis=0)  # shift each sample by its max logit: exp() never overflows
+    picked = g[y, cols]  # shifted logit of the true class
+    np.exp(g, out=g)
+    total = g.sum(axis=0)
+    loss = (np.log(total).sum() - picked.sum()) / n
+    g /= total * n  # softmax / n: one pass for both scalings
+    g[y, cols] -= g.dtype.type(1.0 / n)  # minus one_hot / n, in the logits' dtype
+    return float(loss), g.T
 
 
 def _mse(logits, y):

@@ -98,7 +98,10 @@ class MLP:
                 mask = masks[i]
             elif dropout > 0.0:
                 keep = 1.0 - dropout
-                mask = (rng.random(a.shape, dtype=a.dtype) < keep) * a.dtype.type(1.0 / keep)
+                # Uniforms drawn in the activations' dtype (no float64 detour), then turned into
+                # the scaled 0 / (1/keep) mask inside that same buffer: one array fewer a step.
+                u = rng.random(a.shape, dtype=a.dtype)
+                mask = np.multiply(u < keep, a.dtype.type(1.0 / keep), out=u)
             if mask is not None:
                 a = a * mask
             cache.masks.append(mask)

@@ -56,13 +56,25 @@ def prepare(ds: Dataset, val_fraction: float, seed: int, dtype: str = "float32")
 
 
 def random_shift(x: np.ndarray, shape: tuple[int, int], k: int, rng) -> np.ndarray:
-    """Translate each flattened image by up to k pixels (zero fill): cheap augmentation for MLPs."""
+    """Translate each flattened image by up to k pixels (zero fill): cheap augmentation for MLPs.
+
+    Image i reads pixel (r + dy_i - k, c + dx_i - k) of its input, zero where that falls
+    outside, with dy_i, dx_i drawn uniformly from 0..2k.
+    """
     b = len(x)
     h, w = shape
-    padded = np.pad(x.reshape(b, h, w), ((0, 0), (k, k), (k, k)))
     dy = rng.integers(0, 2 * k + 1, size=b)
     dx = rng.integers(0, 2 * k + 1, size=b)
-    rows = dy[:, None] + np.arange(h)
-    cols = dx[:, None] + np.arange(w)
-    out = padded[np.arange(b)[:, None, None], rows[:, :, None], cols[:, None, :]]
+    src = x.reshape(b, h, w)
+    out = np.zeros_like(src)
+    # One block copy per offset pair ((2k+1)^2 of them) rather than a gather through
+    # per-pixel index arrays over a padded copy: same result, a fraction of the memory traffic.
+    for oy in range(-k, k + 1):
+        for ox in range(-k, k + 1):
+            sel = np.flatnonzero((dy == oy + k) & (dx == ox + k))
+            if len(sel) == 0:
+                continue
+            out[sel, max(0, -oy) : h - max(0, oy), max(0, -ox) : w - max(0, ox)] = src[
+                sel, max(0, oy) : h - max(0, -oy), max(0, ox) : w - max(0, -ox)
+            ]
     return out.reshape(b, h * w)

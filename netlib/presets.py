@@ -104,10 +104,14 @@ PRESETS: dict[str, Preset] = {
                 activation="relu",
                 loss="cross_entropy",
                 optimizer="adam",
-                lr=1e-3,
+                # Batch 256 with twice the rate: half the optimizer steps per epoch (the Adam
+                # update is a third of a step's time); 8 cosine epochs reach 98.7-98.8 % on the
+                # full MNIST test set (seeds 0-2) in about 30 s of training on one core
+                # (bench/time_to_accuracy.py).
+                lr=2e-3,
                 schedule="cosine",
-                batch_size=128,
-                epochs=12,
+                batch_size=256,
+                epochs=8,
                 init="he",
                 dropout=0.2,
                 augment_shift=1,

@@ -14,7 +14,7 @@ left, right = st.columns([1, 2], gap="large")
 with left:
     upload_expander(registry)
     config = render_form(uploaded_choices(registry))
-    name = st.text_input("Run name (optional)", key="f_name", max_chars=80)
+    name = st.text_input("Run name (optional)", key="f_name", max_chars=80, persist_state="session")
     if st.button("▶ Start training", type="primary", disabled=config is None, width="stretch"):
         try:
             watch(registry.start(config, name or None))

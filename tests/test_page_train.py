@@ -106,3 +106,16 @@ def test_a_diverging_run_shows_its_reason(app):
     _button(app, "Start training").click().run()
     assert _wait_until(app, lambda at: any("diverged" in e.value for e in at.error))
     assert any("lower the learning rate" in e.value for e in app.error)
+
+
+def test_settings_survive_a_trip_to_another_page(app):
+    app.run()
+    app.selectbox(key="f_preset").set_value("wide-relu").run()
+    app.text_input(key="f_hidden").set_value("300").run()
+    app.switch_page("pages/compare.py").run()
+    assert not app.exception
+    app.switch_page("pages/train.py").run()
+    assert not app.exception
+    assert app.text_input(key="f_hidden").value == "300"
+    assert app.selectbox(key="f_activation").value == "relu"
+    assert app.select_slider(key="f_lr").value == 0.1

@@ -1,0 +1,223 @@
+"""Seconds per epoch: netlib's real Trainer vs a plain PyTorch CPU loop, side by side.
+
+Same data (full MNIST training set, 60,000 x 784 float32, inputs / 255), same architecture,
+batch size, initial weights (copied from netlib's initialiser), optimizer (plain SGD, same lr),
+loss (mean softmax cross-entropy) and per-epoch shuffle (the Trainer's own permutation, gathered
+per batch on both sides). Runs are interleaved (netlib, torch, torch-bare, then reversed on
+the next repetition) and the median of the repetitions is reported, so machine noise hits
+both sides alike.
+
+- netlib: `Trainer(config, data, evaluate_test=False).run()` for one epoch with
+  val_fraction=0; the time is the Trainer's own train_seconds (no evaluation inside it).
+- torch: nn.Sequential + torch.optim.SGD, model.train(), zero_grad(set_to_none=True),
+  torch.set_num_threads(os.cpu_count()); it also sums the loss and counts correct predictions
+  per batch, the bookkeeping the Trainer does for its epoch report.
+- torch-bare: the same loop without that bookkeeping (forward, loss, backward, step only):
+  the fastest honest PyTorch loop. Ratios are given against both.
+
+    python bench/bench_epoch.py [--mnist-dir DIR] [--reps 3] [--only small|wide]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import numpy as np
+from common import load_mnist, numpy_blas_threads, print_table, write_result
+
+from netlib.config import NetConfig
+from netlib.prepare import prepare
+from netlib.trainer import EndEvent, Trainer
+
+ARCHS = {
+    "small": dict(
+        label="784-64-10 sigmoid, batch 64",
+        target=0.8,
+        config=NetConfig(
+            dataset="mnist",
+            hidden=(64,),
+            activation="sigmoid",
+            optimizer="sgd",
+            lr=0.5,
+            batch_size=64,
+            init="normal",
+            init_scale=0.1,
+        ),
+    ),
+    "wide": dict(
+        label="784-800-10 ReLU, batch 128",
+        target=1.0,
+        config=NetConfig(
+            dataset="mnist",
+            hidden=(800,),
+            activation="relu",
+            optimizer="sgd",
+            lr=0.1,
+            batch_size=128,
+            init="he",
+        ),
+    ),
+}
+
+
+def netlib_epoch(config: NetConfig, data) -> float:
+    end: EndEvent = Trainer(config, data, evaluate_test=False).run()
+    if end.status != "finished":
+        raise RuntimeError(f"netlib run {end.status}: {end.reason}")
+    return end.train_seconds
+
+
+def torch_epoch(torch, config: NetConfig, data, init_trainer: Trainer, bare: bool) -> float:
+    nn = torch.nn
+    sizes = init_trainer.net.sizes
+    act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[config.activation]
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(nn.Linear(fan_in, fan_out))
+        if i < len(sizes) - 2:
+            layers.append(act())
+    model = nn.Sequential(*layers)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    with torch.no_grad():
+        for lin, w, b in zip(
+            linears, init_trainer.net.weights, init_trainer.net.biases, strict=True
+        ):
+            lin.weight.copy_(torch.from_numpy(w.T.copy()))  # netlib stores (in, out)
+            lin.bias.copy_(torch.from_numpy(b))
+    model.train()
+    opt = torch.optim.SGD(model.parameters(), lr=config.lr)
+    loss_fn = nn.CrossEntropyLoss()
+    x = torch.from_numpy(data.x_train)
+    y = torch.from_numpy(data.y_train)
+    n, bs = len(data.y_train), config.batch_size
+    # The same permutation the Trainer draws for its first epoch.
+    shuffle_rng = np.random.default_rng(np.random.SeedSequence(config.seed).spawn(3)[1])
+    order = torch.from_numpy(shuffle_rng.permutation(n))
+    loss_sum, correct = 0.0, 0
+    t0 = time.perf_counter()
+    for b in range(0, n, bs):
+        idx = order[b : b + bs]
+        xb, yb = x[idx], y[idx]
+        logits = model(xb)
+        loss = loss_fn(logits, yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if not bare:
+            loss_sum += loss.item() * len(yb)
+            correct += int((logits.argmax(dim=1) == yb).sum())
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mnist-dir", default=None, help="folder with the four MNIST .gz files")
+    ap.add_argument("--reps", type=int, default=3, help="interleaved repetitions (median)")
+    ap.add_argument("--only", choices=sorted(ARCHS), action="append", help="one architecture")
+    ap.add_argument("--no-torch", action="store_true", help="time netlib only")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="threads for both sides: numpy's OpenBLAS and torch.set_num_threads "
+        "(default: os.cpu_count(); 1 gives a contention-robust cross-check on a busy machine)",
+    )
+    args = ap.parse_args()
+    blas_threads = numpy_blas_threads(args.threads)
+
+    ds = load_mnist(args.mnist_dir)
+    data = prepare(ds, 0.0, 0, "float32")
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:
+            print("torch is not importable: timing netlib only (pip install torch==2.13.0)")
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    print(
+        f"data: {data.x_train.shape} {data.x_train.dtype}, cores: {os.cpu_count()}, "
+        f"numpy BLAS threads: {blas_threads}, "
+        f"torch threads: {torch.get_num_threads() if torch else '-'}, "
+        f"load average: {os.getloadavg()[0]:.2f}"
+    )
+
+    results = {}
+    for key in args.only or list(ARCHS):
+        arch = ARCHS[key]
+        cfg = arch["config"].replace(epochs=1, val_fraction=0.0)
+        contenders = {"netlib": lambda cfg=cfg: netlib_epoch(cfg, data)}
+        if torch is not None:
+            init = Trainer(cfg, data, evaluate_test=False)  # the same initial weights
+            for name, bare in (("torch", False), ("torch-bare", True)):
+                contenders[name] = lambda cfg=cfg, init=init, bare=bare: torch_epoch(
+                    torch, cfg, data, init, bare
+                )
+        # Warm-up: one short pass each on a slice (thread pools, allocator, lazy init).
+        small = prepare_slice(data, 4096)
+        netlib_epoch(cfg, small)
+        if torch is not None:
+            torch_epoch(torch, cfg, small, Trainer(cfg, small, evaluate_test=False), False)
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        names = list(contenders)
+        for rep in range(args.reps):
+            for name in names if rep % 2 == 0 else names[::-1]:
+                times[name].append(contenders[name]())
+                print(f"  {key} rep {rep + 1} {name}: {times[name][-1]:.3f} s", flush=True)
+        med = {name: statistics.median(t) for name, t in times.items()}
+        results[key] = {
+            "label": arch["label"],
+            "target": arch["target"],
+            "times": times,
+            "median": med,
+            "config": cfg.to_dict(),
+        }
+        if torch is not None:
+            results[key]["ratio"] = med["netlib"] / med["torch"]
+            results[key]["ratio_bare"] = med["netlib"] / med["torch-bare"]
+
+    rows = []
+    for r in results.values():
+        med = r["median"]
+        row = [r["label"], f"{med['netlib']:.3f}"]
+        if torch is not None:
+            row += [
+                f"{med['torch']:.3f}",
+                f"{med['torch-bare']:.3f}",
+                f"{r['ratio']:.2f}",
+                f"{r['ratio_bare']:.2f}",
+                f"<= {r['target']}",
+                "met" if r["ratio_bare"] <= r["target"] else "NOT met",
+            ]
+        rows.append(row)
+    headers = ["architecture", "netlib s/epoch"]
+    if torch is not None:
+        headers += [
+            "torch s/epoch",
+            "torch-bare s/epoch",
+            "ratio",
+            "ratio vs bare",
+            "target",
+            "vs bare",
+        ]
+    print()
+    print_table(headers, rows)
+    print(
+        f"load average now: {os.getloadavg()[0]:.2f} (over ~{os.cpu_count()} means noisy numbers)"
+    )
+    payload = {"reps": args.reps, "threads": args.threads, "results": results}
+    path = write_result("bench_epoch", payload)
+    print(f"\nwrote {path}")
+
+
+def prepare_slice(data, n):
+    from dataclasses import replace
+
+    return replace(data, x_train=data.x_train[:n], y_train=data.y_train[:n])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Shared by the bench scripts: data loading, result files, machine facts, a small table printer.
+
+Run the scripts from the repository root (`python bench/<script>.py`); this module puts the
+repository on sys.path so `import netlib` works without installing anything.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import gzip
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from netlib.data.dataset import Dataset  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MNIST_NAMES = {
+    "train_images": "train-images-idx3-ubyte.gz",
+    "train_labels": "train-labels-idx1-ubyte.gz",
+    "test_images": "t10k-images-idx3-ubyte.gz",
+    "test_labels": "t10k-labels-idx1-ubyte.gz",
+}
+
+
+def default_mnist_dir() -> Path:
+    """$NETLIB_MNIST_DIR, else ../shared/data/mnist beside the repository."""
+    env = os.environ.get("NETLIB_MNIST_DIR")
+    return Path(env) if env else ROOT.parent / "shared" / "data" / "mnist"
+
+
+def _read_idx_fallback(path: Path) -> np.ndarray:
+    """A minimal IDX reader (ubyte only), used only when netlib.data.idx is missing."""
+    raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    ndim = raw[3]
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim)]
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * ndim).reshape(dims).copy()
+
+
+def load_mnist(mnist_dir: str | Path | None = None) -> Dataset:
+    """The full MNIST (60,000 / 10,000) from a folder of the four canonical gzipped IDX files."""
+    folder = Path(mnist_dir) if mnist_dir else default_mnist_dir()
+    if not folder.is_dir():
+        raise SystemExit(f"no MNIST folder at {folder}: pass --mnist-dir or set NETLIB_MNIST_DIR")
+    try:
+        from netlib.data.registry import load_dataset
+    except ImportError:
+        load_dataset = None
+    if load_dataset is not None:
+        return load_dataset("mnist", mnist_dir=folder)
+    arrays = {k: _read_idx_fallback(folder / name) for k, name in MNIST_NAMES.items()}
+    return Dataset(
+        "mnist",
+        arrays["train_images"],
+        arrays["train_labels"].astype(np.int64),
+        arrays["test_images"],
+        arrays["test_labels"].astype(np.int64),
+        tuple(str(i) for i in range(10)),
+    )
+
+
+def load_digits() -> Dataset:
+    """The bundled 8x8 digits with their fixed 1,437 / 360 split (built from shared/data/digits)."""
+    from netlib.data.registry import load_dataset
+
+    return load_dataset("digits-8x8")
+
+
+def _openblas():
+    """numpy's bundled OpenBLAS (ctypes handle and symbol prefix/suffix), or None."""
+    import ctypes
+    import glob
+
+    libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    for path in sorted(glob.glob(str(libs / "*openblas*.so*"))):
+        lib = ctypes.CDLL(path)
+        for prefix, suffix in (("scipy_", "64_"), ("scipy_", ""), ("", "64_"), ("", "")):
+            get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
+            put = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
+            if get is not None and put is not None:
+                return get, put
+    return None
+
+
+def numpy_blas_threads(set_to: int | None = None) -> int | None:
+    """The thread count numpy's OpenBLAS uses (threadpoolctl is not installed); optionally set it.
+
+    OpenBLAS defaults to one thread per core (or $OPENBLAS_NUM_THREADS / $OMP_NUM_THREADS).
+    """
+    try:
+        fns = _openblas()
+    except OSError:
+        fns = None
+    if fns is None:
+        return None
+    get, put = fns
+    if set_to is not None:
+        put(int(set_to))
+    return int(get())
+
+
+def machine() -> dict:
+    """What the numbers depend on: cores, load, library versions, the BLAS numpy links."""
+    info = {
+        "cpu_count": os.cpu_count(),
+        "loadavg": os.getloadavg(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "processor": platform.processor() or platform.machine(),
+    }
+    try:
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        info["numpy_blas"] = f"{blas.get('name')} {blas.get('version')}"
+    except Exception:  # noqa: BLE001 - informational only
+        pass
+    info["numpy_blas_threads"] = numpy_blas_threads()
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["torch_threads"] = torch.get_num_threads()
+    except ImportError:
+        info["torch"] = None
+    return info
+
+
+def write_result(name: str, payload: dict) -> Path:
+    """bench/results/<name>-<UTC timestamp>.json (the folder is git-ignored)."""
+    RESULTS.mkdir(exist_ok=True)
+    stamp = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = RESULTS / f"{name}-{stamp}.json"
+    payload = {"script": name, "utc": stamp, "machine": machine(), **payload}
+    path.write_text(json.dumps(payload, indent=2, default=_jsonable) + "\n")
+    return path
+
+
+def _jsonable(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, tuple | set):
+        return list(o)
+    return str(o)
+
+
+def print_table(headers: list[str], rows: list[list], file=None) -> None:
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    out = file or sys.stdout
+    for j, r in enumerate(cells):
+        print(
+            "  ".join(
+                c.rjust(w) if i else c.ljust(w)
+                for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            ),
+            file=out,
+        )
+        if j == 0:
+            print("  ".join("-" * w for w in widths), file=out)
+    out.flush()

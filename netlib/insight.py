@@ -1,0 +1,244 @@
+"""Why a network confuses two classes, and whether another run fixes it: plain NumPy.
+
+What the Pair lens, the confusion timeline, Run vs run and Draw a digit pages compute; the
+pages only lay these out. Margins, saliency and the fixed/introduced matrices themselves live
+in netlib.metrics; drawings are turned into digits by netlib.preprocess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from netlib import metrics
+from netlib.activations import ACTIVATIONS
+from netlib.losses import LOSSES
+from netlib.network import MLP
+from netlib.prepare import scale_images
+
+
+# -- the pair lens --------------------------------------------------------------------------
+def pair_means(
+    images: np.ndarray, labels: np.ndarray, a: int, b: int, max_value: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Average image of class a and of class b, scaled to [0, 1]; NaN for a class with none."""
+    out = []
+    for c in (a, b):
+        members = images[labels == c]
+        if len(members):
+            out.append(members.mean(axis=0, dtype=np.float64) / max_value)
+        else:
+            out.append(np.full(images.shape[1:], np.nan))
+    return out[0], out[1]
+
+
+def pair_margins(
+    logits: np.ndarray, labels: np.ndarray, a: int, b: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Margins logit_a − logit_b of the true-a samples and of the true-b samples."""
+    m = metrics.margin(logits, a, b)
+    return m[labels == a], m[labels == b]
+
+
+def partner_class(cm: np.ndarray, a: int) -> int:
+    """The class most often confused with a (either way); the next class if a is never wrong."""
+    cm = np.asarray(cm)
+    k = len(cm)
+    both = cm[a, :] + cm[:, a]
+    both[a] = -1
+    return int(both.argmax()) if both.max() > 0 else (a + 1) % k
+
+
+def resolve_pair(pair, cm: np.ndarray, default: tuple[int, int] = (4, 9)) -> tuple[int, int]:
+    """Two different classes to look at: `pair` if valid, else `default`, else the worst pair.
+
+    A pair of one class twice (a diagonal cell clicked) keeps that class and adds its
+    partner_class, the one it is most confused with.
+    """
+    cm = np.asarray(cm)
+    k = len(cm)
+    try:
+        a, b = (int(v) for v in pair)
+    except (TypeError, ValueError):
+        a, b = default
+    if not (0 <= a < k and 0 <= b < k):
+        a, b = default
+    if not (0 <= a < k and 0 <= b < k):  # a data set with fewer classes than the default
+        off = cm + cm.T - 2 * np.diag(np.diag(cm))
+        a, b = np.unravel_index(off.argmax(), off.shape) if off.max() > 0 else (0, 1 % k)
+        a, b = int(min(a, b)), int(max(a, b))
+    if a == b:
+        b = partner_class(cm, a)
+    return a, b
+
+
+def first_layer_margin_gradient(
+    net: MLP, x: np.ndarray, a: int, b: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """First hidden layer's activations h (n, units) and d(logit_a − logit_b)/dh per sample."""
+    if len(net.weights) < 2:
+        raise ValueError("the network has no hidden layer")
+    logits, cache = net.forward(x)
+    dz = np.zeros_like(logits)
+    dz[:, a] = 1
+    dz[:, b] -= 1
+    act = ACTIVATIONS[net.activation]
+    for i in range(len(net.weights) - 1, 0, -1):
+        dh = dz @ net.weights[i].T  # gradient wrt the input of layer i = activation of i - 1
+        if i == 1:
+            return cache.acts[0], dh
+        dz = act.backward(cache.pre[i - 1], cache.acts[i - 1], dh)
+    raise AssertionError("unreachable")
+
+
+def unit_contributions(net: MLP, x: np.ndarray, a: int, b: int) -> np.ndarray:
+    """(n, units): how much each first-layer unit adds to logit_a − logit_b, per sample.
+
+    contribution_j(x) = h_j(x) · ∂(logit_a − logit_b)/∂h_j(x), activation times gradient.
+    With one hidden layer the margin is linear in h, the gradient is W2[j, a] − W2[j, b], and
+    the contributions add up exactly to the margin minus the output biases' difference.
+    With more hidden layers it is the first-order share of each first-layer unit (exact for
+    ReLU networks up to the deeper layers' biases).
+    """
+    h, grad = first_layer_margin_gradient(net, x, a, b)
+    return h * grad
+
+
+@dataclass(frozen=True)
+class SeparatingUnits:
+    """First-layer units ranked by how far apart they push the pair's margins."""
+
+    units: np.ndarray  # unit indices, best separator first
+    score: np.ndarray  # mean contribution on true a − mean contribution on true b
+    on_a: np.ndarray  # mean contribution to the margin on true-a samples
+    on_b: np.ndarray  # ... and on true-b samples
+
+
+def separating_units(
+    net: MLP, x: np.ndarray, labels: np.ndarray, a: int, b: int, top: int = 8
+) -> SeparatingUnits | None:
+    """The `top` first-layer units that separate a from b most; None without a hidden layer.
+
+    A unit separates the pair when its contribution to the margin (see unit_contributions)
+    is high on the a's and low on the b's: score_j = mean_a(c_j) − mean_b(c_j). For one hidden
+    layer the scores add up exactly to mean margin on a − mean margin on b (the output biases
+    cancel), so they split the gap between the two margin histograms among the units.
+    Negative scores are units that pull the two classes together. Also None when either
+    class has no sample in x.
+    """
+    if len(net.weights) < 2 or not (labels == a).any() or not (labels == b).any():
+        return None
+    c = unit_contributions(net, x, a, b).astype(np.float64)
+    on_a, on_b = c[labels == a].mean(axis=0), c[labels == b].mean(axis=0)
+    score = on_a - on_b
+    order = np.argsort(-score, kind="stable")[:top]
+    return SeparatingUnits(order, score[order], on_a[order], on_b[order])
+
+
+def weight_difference(net: MLP, a: int, b: int) -> np.ndarray:
+    """For a network without hidden layer: the input pattern that favours a over b."""
+    return net.weights[0][:, a] - net.weights[0][:, b]
+
+
+@dataclass(frozen=True)
+class PairStudy:
+    """Everything the Pair lens shows about classes a and b on one test split."""
+
+    a: int
+    b: int
+    mean_a: np.ndarray  # (H, W) in [0, 1]
+    mean_b: np.ndarray
+    margins_a: np.ndarray  # logit_a − logit_b of every true-a sample
+    margins_b: np.ndarray  # ... of every true-b sample
+    a_as_b: np.ndarray  # indices of true-a samples predicted b, most confident first
+    b_as_a: np.ndarray
+    saliency_a_as_b: np.ndarray  # (min(n, tiles), H*W) for the first samples of a_as_b
+    saliency_b_as_a: np.ndarray
+    units: SeparatingUnits | None  # None: no hidden layer, see weight_diff
+    weight_diff: np.ndarray | None  # (H*W,) when the network has no hidden layer
+
+
+def study_pair(
+    net: MLP,
+    images: np.ndarray,
+    labels: np.ndarray,
+    logits: np.ndarray,
+    proba: np.ndarray,
+    max_value: float,
+    a: int,
+    b: int,
+    tiles: int = 12,
+    top_units: int = 8,
+) -> PairStudy:
+    """The pair lens on uint8 test images (N, H, W) with the network's logits and probabilities."""
+    labels = np.asarray(labels, dtype=np.int64)
+    pred = logits.argmax(axis=1)
+    a_as_b = metrics.cell_samples(labels, pred, proba, a, b)
+    b_as_a = metrics.cell_samples(labels, pred, proba, b, a)
+
+    def inputs(index: np.ndarray) -> np.ndarray:
+        return scale_images(images[index], max_value, net.dtype.name)
+
+    def sal(index: np.ndarray) -> np.ndarray:
+        if len(index) == 0:
+            return np.zeros((0, int(np.prod(images.shape[1:]))))
+        return metrics.saliency(net, inputs(index[:tiles]), a, b)
+
+    pair = np.flatnonzero((labels == a) | (labels == b))
+    hidden = len(net.weights) > 1
+    units = separating_units(net, inputs(pair), labels[pair], a, b, top_units) if hidden else None
+    return PairStudy(
+        a,
+        b,
+        *pair_means(images, labels, a, b, max_value),
+        *pair_margins(logits, labels, a, b),
+        a_as_b,
+        b_as_a,
+        sal(a_as_b),
+        sal(b_as_a),
+        units,
+        None if hidden else weight_difference(net, a, b),
+    )
+
+
+# -- the confusion timeline -----------------------------------------------------------------
+def pair_timeline(
+    confusions: dict[int, np.ndarray], a: int, b: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(epochs, a→b errors, b→a errors) from the per-epoch test confusion matrices."""
+    epochs = np.array(sorted(confusions), dtype=np.int64)
+    a_to_b = np.array([confusions[e][a, b] for e in epochs], dtype=np.int64)
+    b_to_a = np.array([confusions[e][b, a] for e in epochs], dtype=np.int64)
+    return epochs, a_to_b, b_to_a
+
+
+# -- run vs run -----------------------------------------------------------------------------
+FIXED, INTRODUCED = 0, 1
+
+
+def diff_cell_samples(
+    y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, t: int, p: int, which: int
+) -> np.ndarray:
+    """The samples behind one cell of metrics.fixed_and_introduced, in test-set order.
+
+    which = FIXED: true t, A predicted p (wrong), B right. INTRODUCED: true t, A right,
+    B predicted p.
+    """
+    if which == FIXED:
+        keep = (y_true == t) & (pred_a == p) & (pred_a != y_true) & (pred_b == y_true)
+    elif which == INTRODUCED:
+        keep = (y_true == t) & (pred_a == y_true) & (pred_b == p) & (pred_b != y_true)
+    else:
+        raise ValueError(f"which must be {FIXED} (fixed) or {INTRODUCED} (introduced)")
+    return np.flatnonzero(keep)
+
+
+# -- draw a digit ---------------------------------------------------------------------------
+def explain_input(
+    net: MLP, x: np.ndarray, loss: str = "cross_entropy"
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """One flat input (n_inputs,) in [0, 1] → (class probabilities, hidden activations)."""
+    batch = np.asarray(x, dtype=net.dtype).reshape(1, -1)
+    logits, cache = net.forward(batch)
+    return LOSSES[loss].proba(logits)[0], [h[0] for h in cache.acts]

@@ -1,0 +1,17 @@
+"""Data: what the network will see before training — samples, class balance, mean images."""
+
+import streamlit as st
+
+from app.data_view import choose_dataset, load_or_offer_download, preview, upload_panel
+from app.state import get_registry
+
+st.title("Look at the data")
+registry = get_registry()
+
+with st.expander("Upload a data set (CSV, .npz or IDX pair)"):
+    upload_panel(registry)
+
+dataset_id = choose_dataset(registry)
+ds = load_or_offer_download(registry, dataset_id)
+if ds is not None:
+    preview(dataset_id, ds)

@@ -1,0 +1,46 @@
+"""Draw a digit: what does a trained network say about your own handwriting?"""
+
+import streamlit as st
+
+from app import draw_view, inspect_view
+from app.state import get_registry
+
+st.title("Draw a digit")
+st.caption(
+    "Your drawing is prepared the way MNIST digits were (fitted in a 20×20 box, centred by "
+    "its centre of mass in 28×28; for an 8×8-digits run, shrunk to 8×8 with values 0–16), "
+    "then shown to the network of the run you pick."
+)
+registry = get_registry()
+
+if not inspect_view.pickable_runs(registry.store.list_runs()):
+    st.info("No trained run yet. Train one on the Train page, then come back and draw.")
+    st.page_link("pages/train.py", label="Go to the Train page", icon="🏋️")
+    st.stop()
+
+record = inspect_view.choose_run(registry.store)
+which = inspect_view.choose_epoch(registry.store, record) if record is not None else None
+model = draw_view.load_model(registry.store, record, which) if which is not None else None
+if model is None:
+    st.stop()
+
+left, right = st.columns([1, 2], gap="large")
+with left:
+    # Imported here only: the component cannot be imported outside a running page.
+    from streamlit_drawable_canvas import st_canvas
+
+    st.session_state.setdefault("keep_draw_pen", 18)
+    st.slider("Pen width", 6, 40, key="keep_draw_pen", persist_state="session")
+    canvas = st_canvas(
+        stroke_width=st.session_state["keep_draw_pen"],
+        stroke_color="#000000",
+        background_color="#ffffff",
+        height=draw_view.CANVAS_SIZE,
+        width=draw_view.CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key="draw_canvas",
+    )
+    st.caption("Use the canvas's bin icon to start again.")
+with right:
+    draw_view.show_prediction(canvas.image_data if canvas is not None else None, model)

@@ -1,0 +1,134 @@
+"""End to end in a real browser: train on the Train page, inspect a confusion, see it in Compare.
+
+Runs `streamlit run dashboard.py` on 127.0.0.1 and drives Debian's Chromium with Playwright.
+Screenshots land in docs/ (the README shows them).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from browser_helpers import (
+    ROOT,
+    assert_no_exception_shown,
+    browser_page,
+    dashboard_server,
+    require_browser,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+DOCS = ROOT / "docs"
+EPOCHS = 8
+
+# Plotly keeps each chart's traces on its div: read them instead of guessing from pixels.
+# Streamlit wraps titles in <b> tags (sometimes twice) and briefly keeps a stale copy of a chart.
+LOSS_POINTS_JS = """() => {
+  let most = -1;
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const raw = (gd.layout && gd.layout.title && gd.layout.title.text) || '';
+    if (raw.replace(/<[^>]+>/g, '') === 'Loss' && gd.data && gd.data.length) {
+      const x = gd._fullData && gd._fullData[0] && gd._fullData[0].x;
+      if (x && x.length !== undefined) most = Math.max(most, x.length);
+    }
+  }
+  return most;
+}"""
+
+# Screen position of one confusion-matrix cell (x = predicted, y = true) via plotly's axes.
+CELL_JS = """([t, p]) => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const d = gd.data || [];
+    if (d.length >= 2 && d[0].type === 'heatmap' && d[1].customdata) {
+      const fl = gd._fullLayout, r = gd.getBoundingClientRect();
+      return [r.left + fl.xaxis._offset + fl.xaxis.l2p(p),
+              r.top + fl.yaxis._offset + fl.yaxis.l2p(t)];
+    }
+  }
+  return null;
+}"""
+
+MATRIX_JS = """() => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const d = gd.data || [];
+    if (d.length >= 2 && d[0].type === 'heatmap' && d[1].customdata) return gd._fullData[0].z;
+  }
+  return null;
+}"""
+
+
+def _choose(page, label: str, option: str) -> None:
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    box.click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def _goto_page(page, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    page.wait_for_timeout(1500)
+
+
+def _watch_the_loss_curve(page, seconds: float) -> list[int]:
+    """Sample the number of plotted batch losses until the run finishes."""
+    seen: list[int] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        n = page.evaluate(LOSS_POINTS_JS)
+        if n > 0 and (not seen or n != seen[-1]):
+            seen.append(n)
+            if len(seen) == 2:
+                page.screenshot(path=str(DOCS / "train-page.png"), full_page=True)
+        if page.get_by_text("Finished. Test accuracy").count():
+            break
+        assert_no_exception_shown(page)
+        page.wait_for_timeout(250)
+    return seen
+
+
+def _largest_confusion(matrix) -> tuple[int, int]:
+    if matrix[4][9] > 0:
+        return 4, 9
+    cells = [(v, t, p) for t, row in enumerate(matrix) for p, v in enumerate(row) if t != p]
+    _, t, p = max(cells)
+    return t, p
+
+
+def test_train_inspect_compare_in_a_real_browser(tmp_path):
+    require_browser()
+    DOCS.mkdir(exist_ok=True)
+    with dashboard_server(tmp_path / "home") as url, browser_page() as page:
+        page.goto(url)
+        page.get_by_text("Train a network").wait_for(timeout=30_000)
+        _choose(page, "Preset", "Classic sigmoid")
+        page.get_by_text("claimed 95.75").wait_for(timeout=10_000)
+        epochs = page.get_by_label("Epochs")
+        epochs.fill(str(EPOCHS))
+        epochs.press("Enter")
+        page.wait_for_timeout(1000)
+        assert f"epochs={EPOCHS}" in page.url and "preset=classic-sigmoid" in page.url
+        page.get_by_role("button", name="Start training").click()
+
+        seen = _watch_the_loss_curve(page, seconds=180)
+        assert len(seen) >= 3, f"the loss curve grew only through {seen}"
+        assert seen == sorted(seen)
+        page.get_by_text("Finished. Test accuracy").wait_for(timeout=60_000)
+        assert_no_exception_shown(page)
+
+        _goto_page(page, "Inspect")
+        page.get_by_text("Inspect a run").wait_for(timeout=20_000)
+        page.wait_for_function(MATRIX_JS, timeout=30_000)
+        t, p = _largest_confusion(page.evaluate(MATRIX_JS))
+        x, y = page.evaluate(CELL_JS, [t, p])
+        page.mouse.click(x, y)
+        gallery = page.get_by_text(f"true {t}, predicted {p}")
+        gallery.first.wait_for(timeout=20_000)
+        page.wait_for_timeout(1500)
+        assert_no_exception_shown(page)
+        page.screenshot(path=str(DOCS / "inspect-page.png"), full_page=True)
+
+        _goto_page(page, "Compare runs")
+        # The table is drawn on a canvas; its accessible copy (hidden cells) carries the text.
+        cell = page.locator("[role=gridcell]").filter(has_text="mnist-sample 64 sgd lr=0.5")
+        cell.first.wait_for(state="attached", timeout=20_000)
+        assert_no_exception_shown(page)
+        assert page.errors == [], page.errors

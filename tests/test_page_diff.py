@@ -1,0 +1,102 @@
+"""Run vs run under AppTest: two tiny runs on one subset, and one run on other data."""
+
+import numpy as np
+import pytest
+from test_page_lens import TINY, array, chart, close_app, evaluated, goto, open_app, trained_home
+
+from app import diff_view
+from netlib import insight, metrics
+from netlib.config import NetConfig
+
+RUNS = {
+    "narrow": TINY,
+    "wider": TINY.replace(hidden=(32,), seed=5),
+    "digits": NetConfig(dataset="digits-8x8", hidden=(16,), activation="relu", epochs=2, lr=0.5),
+}
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    return trained_home(tmp_path_factory, RUNS)
+
+
+@pytest.fixture
+def app(home, monkeypatch):
+    yield open_app(home[0], monkeypatch)
+    close_app()
+
+
+@pytest.fixture
+def empty_app(tmp_path, monkeypatch):
+    yield open_app(tmp_path / "empty-home", monkeypatch)
+    close_app()
+
+
+def choose(at, a: str, b: str) -> None:
+    at.selectbox(key=diff_view.A_KEY).set_value(a)
+    at.selectbox(key=diff_view.B_KEY).set_value(b).run()
+    assert not at.exception, at.exception
+
+
+def test_without_two_runs_the_page_says_what_to_do(empty_app):
+    goto(empty_app, "pages/run_diff.py")
+    assert [t.value for t in empty_app.title] == ["Run vs run"]
+    assert any("needs two finished runs" in i.value for i in empty_app.info)
+
+
+def test_fixed_and_introduced_mistakes_and_the_samples_behind_a_cell(app, home):
+    ids = home[1]
+    goto(app, "pages/run_diff.py")
+    choose(app, ids["narrow"], ids["wider"])
+    _, y, _, _, pred_a = evaluated(ids["narrow"], "last")
+    _, _, _, _, pred_b = evaluated(ids["wider"], "last")
+    fixed, intro = metrics.fixed_and_introduced(y, pred_a, pred_b, 10)
+    assert fixed.sum() > 0 and intro.sum() > 0
+
+    values = {m.label: m.value for m in app.metric}
+    assert values["Mistakes B fixed"] == f"{fixed.sum():,}"
+    assert values["Mistakes B introduced"] == f"{intro.sum():,}"
+    assert values["Net change in errors"] == f"{intro.sum() - fixed.sum():+,}"
+    assert values["Run A test accuracy"] == f"{(pred_a == y).mean():.2%}"
+    heat = chart(app, diff_view.CHART_KEY)["data"]
+    np.testing.assert_array_equal(array(heat[0]["z"]), fixed)
+    np.testing.assert_array_equal(array(heat[2]["z"]), intro)
+    cma, cmb = (metrics.confusion_matrix(y, pred, 10) for pred in (pred_a, pred_b))
+    line = next(m.value for m in app.markdown if m.value.startswith("**4 ↔ 9**"))
+    assert f"run A makes {cma[4, 9] + cma[9, 4]} (4→9: {cma[4, 9]}, 9→4: {cma[9, 4]})" in line
+    assert f"run B {cmb[4, 9] + cmb[9, 4]} (4→9: {cmb[4, 9]}, 9→4: {cmb[9, 4]})" in line
+    assert any("Click a cell" in i.value for i in app.info)
+
+    for which, matrix in ((insight.FIXED, fixed), (insight.INTRODUCED, intro)):
+        t, p = np.unravel_index(matrix.argmax(), matrix.shape)
+        click = {"points": [{"x": int(p), "y": int(t), "customdata": [int(t), int(p), which]}]}
+        app.session_state[diff_view.CHART_KEY] = {"selection": click}
+        app.run()
+        assert not app.exception, app.exception
+        expected = insight.diff_cell_samples(y, pred_a, pred_b, t, p, which)
+        assert len(expected) == matrix[t, p]
+        titles = [a["text"] for a in chart(app, "diff_grid")["layout"]["annotations"]]
+        assert titles == [f"#{i} A:{pred_a[i]} B:{pred_b[i]}" for i in expected]
+
+
+def test_runs_on_different_data_are_refused_with_a_clear_message(app, home):
+    ids = home[1]
+    goto(app, "pages/run_diff.py")
+    choose(app, ids["narrow"], ids["digits"])
+    (error,) = app.error
+    assert "cannot be compared" in error.value and "digits-8x8" in error.value
+    assert not [c for c in app.get("plotly_chart") if c.key == diff_view.CHART_KEY]
+
+
+def test_the_same_run_twice_and_best_weights(app, home):
+    ids = home[1]
+    goto(app, "pages/run_diff.py")
+    choose(app, ids["wider"], ids["wider"])
+    assert any("two different runs" in i.value for i in app.info)
+    choose(app, ids["wider"], ids["narrow"])
+    app.radio(key=diff_view.WHICH_KEY).set_value("best").run()
+    assert not app.exception, app.exception
+    _, y, _, _, pred_a = evaluated(ids["wider"], "best")
+    _, _, _, _, pred_b = evaluated(ids["narrow"], "best")
+    fixed, _ = metrics.fixed_and_introduced(y, pred_a, pred_b, 10)
+    assert {m.label: m.value for m in app.metric}["Mistakes B fixed"] == f"{fixed.sum():,}"
