@@ -292,6 +292,8 @@ def cell_samples(insp: Inspection) -> None:
         f"Test samples with **true {names[t]}, predicted {names[p]}**: {len(rows):,}, "
         "most confident first."
     )
+    if t != p and st.button(f"🔬 Why {names[t]} vs {names[p]}? Open the pair lens"):
+        st.switch_page("pages/pair_lens.py")  # the lens opens on keep_pair, set by the click
     if len(rows) == 0:
         st.info("No test sample falls in this cell.")
         return

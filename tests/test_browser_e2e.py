@@ -126,6 +126,15 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
         assert_no_exception_shown(page)
         page.screenshot(path=str(DOCS / "inspect-page.png"), full_page=True)
 
+        page.get_by_role("button", name="Open the pair lens").click()
+        page.get_by_text("Pair lens").first.wait_for(timeout=20_000)
+        page.get_by_text("Samples confused each way").wait_for(timeout=30_000)
+        page.wait_for_timeout(1500)
+        assert_no_exception_shown(page)
+        # The lens opened on the clicked pair: its first metric names it.
+        page.get_by_text(f"True {t} taken for {p}").first.wait_for(timeout=10_000)
+        page.screenshot(path=str(DOCS / "pair-lens.png"), full_page=True)
+
         _goto_page(page, "Compare runs")
         # The table is drawn on a canvas; its accessible copy (hidden cells) carries the text.
         cell = page.locator("[role=gridcell]").filter(has_text="mnist-sample 64 sgd lr=0.5")
