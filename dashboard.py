@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from app.entry import forward_wanted_page, mark_entry
 from app.sidebar import active_runs_sidebar
 
 st.set_page_config(page_title="digit-net", page_icon="🔢", layout="wide")
@@ -16,6 +17,8 @@ pages = [
     st.Page("pages/compare.py", title="Compare runs", icon="📊"),
 ]
 page = st.navigation(pages)
+mark_entry()
+forward_wanted_page()
 with st.sidebar:
     active_runs_sidebar()
 page.run()

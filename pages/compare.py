@@ -4,7 +4,10 @@ import streamlit as st
 
 import figures
 from app.compare_table import PARALLEL_DIMENSIONS, curve_series, parallel_rows, runs_table
+from app.entry import require_entry
 from app.state import get_registry
+
+require_entry(__file__)
 
 st.title("Compare runs")
 registry = get_registry()

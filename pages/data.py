@@ -3,7 +3,10 @@
 import streamlit as st
 
 from app.data_view import choose_dataset, load_or_offer_download, preview, upload_panel
+from app.entry import require_entry
 from app.state import get_registry
+
+require_entry(__file__)
 
 st.title("Look at the data")
 registry = get_registry()

@@ -3,7 +3,10 @@
 import streamlit as st
 
 from app import inspect_view, lens_view
+from app.entry import require_entry
 from app.state import get_registry
+
+require_entry(__file__)
 
 st.title("Pair lens")
 st.caption(

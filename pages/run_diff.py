@@ -3,7 +3,10 @@
 import streamlit as st
 
 from app import diff_view
+from app.entry import require_entry
 from app.state import get_registry
+
+require_entry(__file__)
 
 st.title("Run vs run")
 st.caption(

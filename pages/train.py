@@ -2,10 +2,13 @@
 
 import streamlit as st
 
+from app.entry import require_entry
 from app.live_view import render_run, render_weights
 from app.state import get_registry, watch, watched_run
 from app.train_form import render_form
 from app.uploads import upload_expander, uploaded_choices
+
+require_entry(__file__)
 
 st.title("Train a network")
 registry = get_registry()

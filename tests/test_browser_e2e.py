@@ -141,3 +141,16 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
         cell.first.wait_for(state="attached", timeout=20_000)
         assert_no_exception_shown(page)
         assert page.errors == [], page.errors
+
+
+def test_a_fresh_server_opens_a_deep_link_with_the_dashboard_navigation(tmp_path):
+    """Streamlit would run pages/inspect.py alone on a new server; it must go through navigation."""
+    require_browser()
+    with dashboard_server(tmp_path / "home") as url, browser_page() as page:
+        page.goto(url + "/inspect")
+        page.get_by_text("Inspect a run").wait_for(timeout=30_000)
+        page.get_by_text("Active runs").wait_for(timeout=10_000)
+        nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
+        assert [n.split()[-1] for n in nav][:3] == ["Train", "Data", "Inspect"], nav
+        assert "dashboard" not in " ".join(nav)
+        assert_no_exception_shown(page)
