@@ -10,7 +10,17 @@ import plotly.graph_objects as go
 from plotly.colors import diverging, unlabel_rgb
 from plotly.subplots import make_subplots
 
-from figures.theme import ACCENT, BAD, GOOD, MUTED, empty_figure, histogram_bar, image_axes, style
+from figures.theme import (
+    ACCENT,
+    BAD,
+    GOOD,
+    MUTED,
+    _symmetric,
+    empty_figure,
+    histogram_bar,
+    image_axes,
+    style,
+)
 
 
 def probability_bars(proba, class_names, true_class=None, height: int = 260) -> go.Figure:
@@ -68,6 +78,31 @@ def _fading_rdbu() -> list[list]:
     return scale
 
 
+def _under_saliency(image, saliency, top: float, limit: float, **saliency_trace) -> go.Figure:
+    """Trace 0: the image in gray (0..top); trace 1: over it, the saliency in fading RdBu
+    centred on 0 (-limit..limit). saliency_trace: more settings of the saliency trace."""
+    return go.Figure(
+        [
+            go.Heatmap(
+                z=image.astype(np.float32),
+                zmin=0,
+                zmax=top,
+                colorscale="gray_r",
+                showscale=False,
+                hoverinfo="skip",
+            ),
+            go.Heatmap(
+                z=saliency.astype(np.float32),
+                zmid=0,
+                zmin=-limit,
+                zmax=limit,
+                colorscale=_fading_rdbu(),
+                **saliency_trace,
+            ),
+        ]
+    )
+
+
 def saliency_overlay(image, saliency, title: str | None = None, height: int = 260) -> go.Figure:
     """The digit in gray under its saliency (diverging RdBu, centred on 0, symmetric range).
 
@@ -80,29 +115,14 @@ def saliency_overlay(image, saliency, title: str | None = None, height: int = 26
             f"need a 2-D image and saliency of the same size: {img.shape}, {sal.shape}"
         )
     sal = sal.reshape(img.shape)
-    finite = np.abs(sal[np.isfinite(sal)])
-    m = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
     top = float(np.nanmax(img)) if np.isfinite(img).any() and np.nanmax(img) > 0 else 1.0
-    fig = go.Figure(
-        [
-            go.Heatmap(
-                z=img.astype(np.float32),
-                zmin=0,
-                zmax=top,
-                colorscale="gray_r",
-                showscale=False,
-                hoverinfo="skip",
-            ),
-            go.Heatmap(
-                z=sal.astype(np.float32),
-                zmid=0,
-                zmin=-m,
-                zmax=m,
-                colorscale=_fading_rdbu(),
-                colorbar={"title": {"text": "saliency"}, "thickness": 10},
-                hovertemplate="saliency %{z:.3g}<extra></extra>",
-            ),
-        ]
+    fig = _under_saliency(
+        img,
+        sal,
+        top,
+        _symmetric(sal),
+        colorbar={"title": {"text": "saliency"}, "thickness": 10},
+        hovertemplate="saliency %{z:.3g}<extra></extra>",
     )
     image_axes(fig)
     return style(

@@ -12,16 +12,17 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from figures.explain import _fading_rdbu
-from figures.theme import empty_figure, image_axes, style
+from figures.explain import _under_saliency
+from figures.theme import _image_stack, _symmetric, empty_figure, image_axes, style
 from figures.weights import tile_grid
 
 _TIGHT = {"l": 10, "r": 10, "t": 50, "b": 10}
 
 
-def _symmetric(z: np.ndarray) -> float:
-    finite = np.abs(z[np.isfinite(z)])
-    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+def _rdbu(z: np.ndarray, **heatmap) -> go.Heatmap:
+    """z in RdBu centred on 0, on a range symmetric about it; heatmap: more trace settings."""
+    m = _symmetric(z)
+    return go.Heatmap(z=z.astype(np.float32), zmid=0, zmin=-m, zmax=m, colorscale="RdBu", **heatmap)
 
 
 def pair_means_figure(mean_a, mean_b, a_name: str, b_name: str, height: int = 280) -> go.Figure:
@@ -42,14 +43,9 @@ def pair_means_figure(mean_a, mean_b, a_name: str, b_name: str, height: int = 28
             hovertemplate="%{z:.2f}<extra></extra>",
         )
         fig.add_trace(gray, row=1, col=col)
-    m = _symmetric(diff)
     fig.add_trace(
-        go.Heatmap(
-            z=diff.astype(np.float32),
-            zmid=0,
-            zmin=-m,
-            zmax=m,
-            colorscale="RdBu",
+        _rdbu(
+            diff,
             colorbar={"title": {"text": "difference"}, "thickness": 10},
             hovertemplate="%{z:+.2f}<extra></extra>",
         ),
@@ -106,11 +102,9 @@ def saliency_tiles(
     sizes do not): blue pixels raise the first logit of the pair, red ones the second.
     Trace 0 is the images, trace 1 the saliencies.
     """
-    imgs = np.asarray(images, dtype=np.float64)
+    imgs = _image_stack(images)
     if imgs.size == 0:
         return empty_figure("no such sample", height=height or 200, title=title)
-    if imgs.ndim != 3:
-        raise ValueError(f"images must be (N, H, W), got shape {imgs.shape}")
     n, h, w = imgs.shape
     sal = np.asarray(saliencies, dtype=np.float64).reshape(n, h, w)
     if len(titles) != n:
@@ -119,27 +113,14 @@ def saliency_tiles(
     sal = sal / np.where(peak > 0, peak, 1.0)[:, None, None]
     img_grid, rows, band, cols = _titled_grid(imgs, cols)
     sal_grid, *_ = _titled_grid(sal, cols)
-    fig = go.Figure(
-        [
-            go.Heatmap(
-                z=img_grid.astype(np.float32),
-                zmin=0,
-                zmax=max_value,
-                colorscale="gray_r",
-                showscale=False,
-                hoverinfo="skip",
-            ),
-            go.Heatmap(
-                z=sal_grid.astype(np.float32),
-                zmid=0,
-                zmin=-1,
-                zmax=1,
-                colorscale=_fading_rdbu(),
-                showscale=False,
-                hoverongaps=False,
-                hovertemplate="saliency %{z:+.2f} of the tile's largest<extra></extra>",
-            ),
-        ]
+    fig = _under_saliency(
+        img_grid,
+        sal_grid,
+        max_value,
+        1,
+        showscale=False,
+        hoverongaps=False,
+        hovertemplate="saliency %{z:+.2f} of the tile's largest<extra></extra>",
     )
     image_axes(fig)
     margin = {**_TIGHT, "t": 50 if title else 10}
@@ -177,14 +158,9 @@ def receptive_fields(
     h, w = image_shape
     tiles = W[:, units].T.reshape(len(units), h, w)
     grid, rows, band, cols = _titled_grid(tiles, cols)
-    m = _symmetric(grid)
     fig = go.Figure(
-        go.Heatmap(
-            z=grid.astype(np.float32),
-            zmid=0,
-            zmin=-m,
-            zmax=m,
-            colorscale="RdBu",
+        _rdbu(
+            grid,
             hoverongaps=False,
             hovertemplate="w = %{z:.3f}<extra></extra>",
             colorbar={"title": {"text": "weight"}, "thickness": 10},

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from figures.explain import activation_bars, margin_histogram, probability_bars, saliency_overlay
-from figures.theme import ACCENT, BAD, empty_figure, image_axes, style
+from figures.theme import ACCENT, BAD, _image_stack, empty_figure, image_axes, style
 from figures.weights import tile_grid
 
 __all__ = [
@@ -29,11 +29,9 @@ _TIGHT = {"l": 10, "r": 10, "t": 10, "b": 10}
 
 
 def _grid(images, titles, cols, colors, height, zmin, zmax, colorscale, title=None) -> go.Figure:
-    imgs = np.asarray(images, dtype=np.float64)
+    imgs = _image_stack(images)
     if imgs.size == 0:
         return empty_figure("nothing to show", height=height or 200, title=title)
-    if imgs.ndim != 3:
-        raise ValueError(f"images must be (N, H, W), got shape {imgs.shape}")
     n, h, w = imgs.shape
     for what, seq in (("titles", titles), ("colors", colors)):
         if seq is not None and len(seq) != n:

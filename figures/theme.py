@@ -69,6 +69,20 @@ def as_float(values, name: str = "values") -> np.ndarray:
     return arr
 
 
+def _symmetric(z: np.ndarray) -> float:
+    """Half-range of a scale centred on 0: the largest finite |z|, or 1.0 if there is none."""
+    finite = np.abs(z[np.isfinite(z)])
+    return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+
+
+def _image_stack(images) -> np.ndarray:
+    """Images as one (N, H, W) float64 array; empty input stays empty, other shapes raise."""
+    imgs = np.asarray(images, dtype=np.float64)
+    if imgs.size and imgs.ndim != 3:
+        raise ValueError(f"images must be (N, H, W), got shape {imgs.shape}")
+    return imgs
+
+
 def histogram_bar(values, bins, **bar) -> go.Bar:
     """A histogram as a go.Bar of numpy bin counts: tiny JSON even for 600k values. NaN dropped."""
     v = np.asarray(values, dtype=np.float64).ravel()

@@ -1,35 +1,22 @@
 """The Data page under AppTest: preview, download only on request, uploads with their verdict."""
 
-import base64
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest_helpers import array, chart, close_app, goto, new_app
 from synthetic_data import synthetic_dataset
 
-from app import data_view, state, uploads
+from app import state
 from netlib.data import registry as data_registry
 from netlib.data.dataset import DataError
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETLIB_HOME", str(tmp_path / "home"))
+    """Overrides conftest.py's: a fresh home, and no MNIST downloaded or found yet."""
     monkeypatch.setenv("NETLIB_DATA_DIR", str(tmp_path / "data"))  # nothing downloaded yet
     monkeypatch.delenv("NETLIB_MNIST_DIR", raising=False)
-    state.get_registry.clear()
-    uploads._upload_labels.clear()
-    data_view._summary.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    yield at
-    state.get_registry().shutdown()
-    state.get_registry.clear()
-    uploads._upload_labels.clear()
-    data_view._summary.clear()
+    yield new_app(tmp_path / "home", monkeypatch)
+    close_app()
 
 
 @pytest.fixture
@@ -58,26 +45,8 @@ def loader_calls(monkeypatch):
     return fake
 
 
-def open_data(at: AppTest) -> AppTest:
-    at.run()
-    at.switch_page("pages/data.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def chart(at: AppTest, key: str) -> dict:
-    (el,) = [c for c in at.get("plotly_chart") if c.key == key]
-    return json.loads(el.proto.spec)
-
-
-def array(value) -> np.ndarray:
-    if isinstance(value, dict):  # plotly typed array
-        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-    return np.asarray(value)
-
-
 def test_bundled_sample_preview_counts_samples_and_means(app):
-    open_data(app)
+    goto(app, "pages/data.py")
     assert app.selectbox(key="keep_data_dataset").value == "mnist-sample"
     assert any("10,000 training and 2,000 test images, 28×28" in m.value for m in app.markdown)
     counts = chart(app, "data_counts")["data"]
@@ -104,7 +73,7 @@ def test_bundled_sample_preview_counts_samples_and_means(app):
 
 def test_a_set_that_needs_a_download_waits_for_the_button(app, loader_calls):
     loader_calls.result = synthetic_dataset(n_train=100, n_test=50, name="mnist")
-    open_data(app)
+    goto(app, "pages/data.py")
     app.selectbox(key="keep_data_dataset").set_value("mnist").run()
     assert not app.exception
     mb = data_registry.DATASETS["mnist"].download_bytes / 1e6
@@ -122,7 +91,7 @@ def test_a_set_that_needs_a_download_waits_for_the_button(app, loader_calls):
 def test_a_failed_download_shows_the_loaders_message(app, loader_calls):
     message = "could not download train-images-idx3-ubyte.gz from any mirror: timed out"
     loader_calls.result = DataError(message)
-    open_data(app)
+    goto(app, "pages/data.py")
     app.selectbox(key="keep_data_dataset").set_value("fashion-mnist").run()
     app.button(key="data_download").click().run()
     assert not app.exception, app.exception
@@ -138,7 +107,7 @@ def csv_bytes(n=60, size=4, classes=3, seed=0) -> bytes:
 
 
 def test_upload_shows_its_validation_result_and_is_previewed(app):
-    open_data(app)
+    goto(app, "pages/data.py")
     app.file_uploader(key="data_upload_files").set_value(("mine.csv", csv_bytes(), "text/csv"))
     app.run()
     next(b for b in app.button if b.label == "Validate and add").click().run()
@@ -154,7 +123,7 @@ def test_upload_shows_its_validation_result_and_is_previewed(app):
 
 
 def test_bad_upload_shows_the_precise_error(app):
-    open_data(app)
+    goto(app, "pages/data.py")
     bad = b"label,p0,p1,p2,p3\n1,2,3,4,5\n0,5,6,7\n"
     app.file_uploader(key="data_upload_files").set_value(("bad.csv", bad, "text/csv"))
     app.run()

@@ -1,8 +1,10 @@
-"""Run vs run under AppTest: two tiny runs on one subset, and one run on other data."""
+"""Run vs run under AppTest: two tiny runs on one subset, and one run on other data.
+
+The `home`, `app` and `empty_app` fixtures (conftest.py) train and open the RUNS below.
+"""
 
 import numpy as np
-import pytest
-from test_page_lens import TINY, array, chart, close_app, evaluated, goto, open_app, trained_home
+from apptest_helpers import TINY, array, chart, evaluated, goto
 
 from app import diff_view
 from netlib import insight, metrics
@@ -13,23 +15,6 @@ RUNS = {
     "wider": TINY.replace(hidden=(32,), seed=5),
     "digits": NetConfig(dataset="digits-8x8", hidden=(16,), activation="relu", epochs=2, lr=0.5),
 }
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return trained_home(tmp_path_factory, RUNS)
-
-
-@pytest.fixture
-def app(home, monkeypatch):
-    yield open_app(home[0], monkeypatch)
-    close_app()
-
-
-@pytest.fixture
-def empty_app(tmp_path, monkeypatch):
-    yield open_app(tmp_path / "empty-home", monkeypatch)
-    close_app()
 
 
 def choose(at, a: str, b: str) -> None:

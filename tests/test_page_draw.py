@@ -2,12 +2,13 @@
 
 The canvas component sends nothing under AppTest, so the part after it,
 draw_view.show_prediction(rgba, model), runs here in a small script with synthetic strokes.
+The `home`, `app` and `empty_app` fixtures (conftest.py) train and open the RUNS below.
 """
 
 import numpy as np
 import pytest
+from apptest_helpers import TINY, array, chart, goto
 from streamlit.testing.v1 import AppTest
-from test_page_lens import TINY, array, chart, close_app, goto, open_app, trained_home
 
 from app import inspect_view
 from netlib import insight, preprocess
@@ -20,23 +21,6 @@ RUNS = {
     "digits": NetConfig(dataset="digits-8x8", hidden=(16, 8), activation="relu", epochs=2, lr=0.5),
     "linear": TINY.replace(hidden=(), seed=6),
 }
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return trained_home(tmp_path_factory, RUNS)
-
-
-@pytest.fixture
-def app(home, monkeypatch):
-    yield open_app(home[0], monkeypatch)
-    close_app()
-
-
-@pytest.fixture
-def empty_app(tmp_path, monkeypatch):
-    yield open_app(tmp_path / "empty-home", monkeypatch)
-    close_app()
 
 
 def seven() -> np.ndarray:

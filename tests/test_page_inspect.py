@@ -1,36 +1,25 @@
 """The Inspect page under AppTest, on a tiny run trained in the test on the bundled sample."""
 
-import base64
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
+from apptest_helpers import array, chart, close_app, goto, new_app
 from streamlit.testing.v1 import AppTest
 
-from app import inspect_view, state, uploads
+from app import inspect_view, state
 from netlib import analysis, metrics
 from netlib.config import NetConfig
 from netlib.data.registry import load_dataset
 from netlib.network import MLP
 from netlib.prepare import scale_images
 
-ROOT = Path(__file__).resolve().parent.parent
 TINY = NetConfig(hidden=(16,), activation="relu", epochs=2, batch_size=64, seed=3)
 
 
 @pytest.fixture
 def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETLIB_HOME", str(tmp_path / "home"))
-    state.get_registry.clear()
-    uploads._upload_labels.clear()
-    inspect_view._evaluation.clear()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    yield at
-    state.get_registry().shutdown()
-    state.get_registry.clear()
-    uploads._upload_labels.clear()
-    inspect_view._evaluation.clear()
+    """Overrides conftest.py's: a fresh home without any run, on the bundled sample."""
+    yield new_app(tmp_path / "home", monkeypatch)
+    close_app()
 
 
 def train(name="tiny", config=TINY) -> str:
@@ -40,33 +29,13 @@ def train(name="tiny", config=TINY) -> str:
     return run_id
 
 
-def open_inspect(at: AppTest) -> AppTest:
-    at.run()
-    at.switch_page("pages/inspect.py").run()
-    assert not at.exception, at.exception
-    return at
-
-
-def chart(at: AppTest, key: str) -> dict:
-    (el,) = [c for c in at.get("plotly_chart") if c.key == key]
-    return json.loads(el.proto.spec)
-
-
-def array(value) -> np.ndarray:
-    """A plotly JSON array: a list, or a typed array {"dtype", "bdata", "shape"} (plotly 6+)."""
-    if isinstance(value, dict):
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        return flat.reshape([int(n) for n in str(value.get("shape", len(flat))).split(",")])
-    return np.asarray(value)
-
-
 def frame_with(at: AppTest, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
 def test_matrix_report_and_a_clicked_cell_list_exactly_its_samples(app):
     run_id = train()
-    open_inspect(app)
+    goto(app, "pages/inspect.py")
     app.selectbox(key=inspect_view.EPOCH_KEY).set_value(2).run()
     assert not app.exception, app.exception
 
@@ -125,7 +94,7 @@ def test_predictions_grid_marks_right_and_wrong(app, monkeypatch):
     real = analysis.evaluate
     monkeypatch.setattr(analysis, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
     train()
-    open_inspect(app)
+    goto(app, "pages/inspect.py")
     app.radio(key="keep_pred_which").set_value("wrong").run()
     spec = chart(app, "pred_grid")
     titles = [a["text"] for a in spec["layout"]["annotations"]]
@@ -144,7 +113,7 @@ def test_a_run_on_an_upload_the_server_no_longer_holds(app):
     run_id = store.create_run(config, "gone", status="finished")
     net = MLP.create([784, 16, 10], "relu", "he", np.random.default_rng(0))
     store.save_weights(run_id, 1, net, config, {"epoch": 1})
-    open_inspect(app)
+    goto(app, "pages/inspect.py")
     (err,) = app.error
     assert "'upload-7' is gone" in err.value
 
@@ -154,7 +123,7 @@ def test_run_picker_newest_first_and_epoch_picker(app):
     store.create_run(TINY, "old failed", status="failed")
     first = train("first")
     second = train("second")
-    open_inspect(app)
+    goto(app, "pages/inspect.py")
     runs = app.selectbox(key=inspect_view.RUN_KEY)
     assert [o.split(" · ")[0][2:] for o in runs.options] == ["second", "first"]
     assert runs.value == second
@@ -176,14 +145,14 @@ def test_run_picker_newest_first_and_epoch_picker(app):
 
 def test_run_with_no_saved_epochs_gives_a_message(app):
     state.get_registry().store.create_run(TINY, "never trained", status="interrupted")
-    open_inspect(app)
+    goto(app, "pages/inspect.py")
     assert any("no saved weights" in i.value for i in app.info)
     assert not app.error and not app.get("plotly_chart")
 
 
 def test_deleted_run_gives_a_message(app):
     run_id = train()
-    open_inspect(app)
+    goto(app, "pages/inspect.py")
     assert app.session_state[inspect_view.RUN_KEY] == run_id
     state.get_registry().delete(run_id)
     app.run()
@@ -193,5 +162,5 @@ def test_deleted_run_gives_a_message(app):
 
 
 def test_no_runs_at_all(app):
-    open_inspect(app)
+    goto(app, "pages/inspect.py")
     assert any("No run to inspect" in i.value for i in app.info)

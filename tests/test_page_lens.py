@@ -1,136 +1,16 @@
 """The Pair lens and its confusion timeline under AppTest, on tiny runs trained in the test.
 
-The helpers here (a small MNIST subset, a trained home, the app fixture's set-up) are shared
-by tests/test_page_diff.py and tests/test_page_draw.py.
+The `home`, `app` and `empty_app` fixtures (conftest.py) train and open the RUNS below.
 """
 
-import base64
-import functools
-import json
-from pathlib import Path
-
 import numpy as np
-import pytest
+from apptest_helpers import TINY, array, chart, evaluated, goto, subset
 from streamlit.testing.v1 import AppTest
 
 from app import inspect_view, lens_view, state
 from netlib import metrics
-from netlib.config import NetConfig
-from netlib.data.dataset import Dataset
-from netlib.data.registry import load_dataset
-from netlib.prepare import scale_images
 
-ROOT = Path(__file__).resolve().parent.parent
-SUBSET = "mnist-lens-subset"
-TINY = NetConfig(dataset=SUBSET, hidden=(16,), activation="relu", epochs=2, seed=3)
-
-
-@functools.cache
-def subset() -> Dataset:
-    """150 training and 60 test images per digit of the bundled sample: trains in a second."""
-    ds = load_dataset("mnist-sample")
-
-    def take(labels, n):
-        return np.concatenate([np.flatnonzero(labels == c)[:n] for c in range(10)])
-
-    tr, te = take(ds.train_labels, 150), take(ds.test_labels, 60)
-    return Dataset(
-        SUBSET,
-        ds.train_images[tr],
-        ds.train_labels[tr].astype(np.int64),
-        ds.test_images[te],
-        ds.test_labels[te].astype(np.int64),
-        ds.class_names,
-    )
-
-
-def clear_caches() -> None:
-    state.get_registry.clear()
-    inspect_view._evaluation.clear()
-    lens_view._study.clear()
-
-
-def fresh_registry():
-    """The app's process-wide registry, rebuilt for $NETLIB_HOME, with the subset added."""
-    clear_caches()
-    registry = state.get_registry()
-    registry.add_dataset(SUBSET, subset())
-    return registry
-
-
-def trained_home(tmp_path_factory, runs: dict[str, NetConfig]) -> tuple[Path, dict[str, str]]:
-    """A NETLIB_HOME holding the given runs, trained to the end; returns (home, name → id)."""
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("NETLIB_HOME", str(home))
-        registry = fresh_registry()
-        ids = {name: registry.start(config, name) for name, config in runs.items()}
-        for run_id in ids.values():
-            assert registry.wait(run_id, 60) == "finished"
-        registry.shutdown()
-        clear_caches()
-    return home, ids
-
-
-def open_app(home: Path, monkeypatch) -> AppTest:
-    monkeypatch.setenv("NETLIB_HOME", str(home))
-    fresh_registry()
-    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-
-
-def close_app() -> None:
-    state.get_registry().shutdown()
-    clear_caches()
-
-
-def goto(at: AppTest, page: str) -> AppTest:
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def chart(at: AppTest, key: str) -> dict:
-    (el,) = [c for c in at.get("plotly_chart") if c.key == key]
-    return json.loads(el.proto.spec)
-
-
-def array(value) -> np.ndarray:
-    """A plotly JSON array: a list, or a typed array {"dtype", "bdata", "shape"} (plotly 6+)."""
-    if isinstance(value, dict):
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        return flat.reshape([int(n) for n in str(value.get("shape", len(flat))).split(",")])
-    return np.asarray(value)
-
-
-def evaluated(run_id: str, epoch="best"):
-    """What the test itself computes with the engine: (net, labels, logits, proba, pred)."""
-    net, config, _ = state.get_registry().store.load_weights(run_id, epoch)
-    ds = subset()
-    logits = net.logits(scale_images(ds.test_images, 255, config.dtype))
-    proba = metrics.probabilities(net, scale_images(ds.test_images, 255, config.dtype))
-    return net, ds.test_labels, logits, proba, logits.argmax(axis=1)
-
-
-# -- the Pair lens ---------------------------------------------------------------------------
 RUNS = {"tiny": TINY, "linear": TINY.replace(hidden=(), seed=4)}
-
-
-@pytest.fixture(scope="module")
-def home(tmp_path_factory):
-    return trained_home(tmp_path_factory, RUNS)
-
-
-@pytest.fixture
-def app(home, monkeypatch):
-    yield open_app(home[0], monkeypatch)
-    close_app()
-
-
-@pytest.fixture
-def empty_app(tmp_path, monkeypatch):
-    yield open_app(tmp_path / "empty-home", monkeypatch)
-    close_app()
 
 
 def pick_run(at: AppTest, run_id: str) -> None:

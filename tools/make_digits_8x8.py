@@ -10,19 +10,17 @@ the file, so loading never depends on a random generator:
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
-
-import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from netlib.data.checks import as_pair  # noqa: E402
-from netlib.data.npz import read_npz, write_npz  # noqa: E402
+from netlib.data.npz import read_npz  # noqa: E402
 from netlib.data.sources import DIGITS_FILE  # noqa: E402
 from netlib.data.split import stratified_split  # noqa: E402
+from tools._npz_writer import bundled_npz, run  # noqa: E402
 
 SEED = 0
 TEST_FRACTION = 0.2
@@ -34,26 +32,11 @@ def build(src: Path) -> bytes:
     if x.shape[1:] != (8, 8) or x.max() > 16:
         raise SystemExit(f"{src} is not the 8x8 digits set (values 0-16)")
     train, test = stratified_split(y, TEST_FRACTION, SEED)
-    return write_npz(
-        {
-            "train_images": x[train],
-            "train_labels": y[train].astype(np.uint8),
-            "test_images": x[test],
-            "test_labels": y[test].astype(np.uint8),
-        }
-    )
+    return bundled_npz(x[train], y[train], x[test], y[test])
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--src", type=Path, default=ROOT.parent / "shared/data/digits/digits_8x8.npz"
-    )
-    parser.add_argument("--out", type=Path, default=DIGITS_FILE)
-    args = parser.parse_args(argv)
-    data = build(args.src)
-    args.out.write_bytes(data)
-    print(f"wrote {args.out} ({len(data):,} bytes)")
+    run(build, __doc__, ROOT.parent / "shared/data/digits/digits_8x8.npz", DIGITS_FILE, argv)
 
 
 if __name__ == "__main__":

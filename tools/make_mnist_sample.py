@@ -9,7 +9,6 @@ metadata so running this again reproduces the committed file byte for byte:
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -19,8 +18,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from netlib.data.npz import write_npz  # noqa: E402
 from netlib.data.sources import MNIST_FILES, MNIST_SAMPLE_FILE, load_idx_folder  # noqa: E402
+from tools._npz_writer import bundled_npz, run  # noqa: E402
 
 SEED = 0
 TRAIN_PER_CLASS = 1000
@@ -39,25 +38,12 @@ def build(src: Path) -> bytes:
     rng = np.random.default_rng(SEED)
     tr = pick(y_train, TRAIN_PER_CLASS, rng)
     te = pick(y_test, TEST_PER_CLASS, rng)
-    return write_npz(
-        {
-            "train_images": x_train[tr],
-            "train_labels": y_train[tr].astype(np.uint8),
-            "test_images": x_test[te],
-            "test_labels": y_test[te].astype(np.uint8),
-        }
-    )
+    return bundled_npz(x_train[tr], y_train[tr], x_test[te], y_test[te])
 
 
 def main(argv: list[str] | None = None) -> None:
     default_src = os.environ.get("NETLIB_MNIST_DIR") or ROOT.parent / "shared/data/mnist"
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", type=Path, default=Path(default_src))
-    parser.add_argument("--out", type=Path, default=MNIST_SAMPLE_FILE)
-    args = parser.parse_args(argv)
-    data = build(args.src)
-    args.out.write_bytes(data)
-    print(f"wrote {args.out} ({len(data):,} bytes)")
+    run(build, __doc__, Path(default_src), MNIST_SAMPLE_FILE, argv)
 
 
 if __name__ == "__main__":

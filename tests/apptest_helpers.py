@@ -1,0 +1,133 @@
+"""Helpers shared by the AppTest page tests (tests/test_page_*.py); fixtures are in conftest.py.
+
+Reading charts back (`chart`, `array`), opening a page (`goto`), a fresh dashboard on a given
+NETLIB_HOME (`new_app`, `close_app`), and for the pair lens, run diff and draw pages a small
+MNIST subset with tiny runs trained on it (`subset`, `trained_home`, `open_app`, `evaluated`).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app import data_view, inspect_view, lens_view, state, uploads
+from netlib import metrics
+from netlib.config import NetConfig
+from netlib.data.dataset import Dataset
+from netlib.data.registry import load_dataset
+from netlib.prepare import scale_images
+
+ROOT = Path(__file__).resolve().parent.parent
+SUBSET = "mnist-lens-subset"
+#: A run that trains in a second or two on the subset.
+TINY = NetConfig(dataset=SUBSET, hidden=(16,), activation="relu", epochs=2, seed=3)
+
+
+# -- reading the page back -------------------------------------------------------------------
+def goto(at: AppTest, page: str) -> AppTest:
+    """Run the dashboard, switch to `page` (e.g. "pages/data.py"), and check it raised nothing."""
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The plotly figure (as JSON) of the one chart with this key."""
+    (el,) = [c for c in at.get("plotly_chart") if c.key == key]
+    return json.loads(el.proto.spec)
+
+
+def array(value) -> np.ndarray:
+    """A plotly JSON array: a list, or a typed array {"dtype", "bdata", "shape"} (plotly 6+)."""
+    if isinstance(value, dict):
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        return flat.reshape([int(n) for n in str(value.get("shape", len(flat))).split(",")])
+    return np.asarray(value)
+
+
+# -- a fresh dashboard -----------------------------------------------------------------------
+def clear_caches() -> None:
+    """Forget the app's process-wide registry and every cached result of the pages."""
+    state.get_registry.clear()
+    uploads._upload_labels.clear()
+    data_view._summary.clear()
+    inspect_view._evaluation.clear()
+    lens_view._study.clear()
+
+
+def new_app(home: Path, monkeypatch) -> AppTest:
+    """The dashboard under AppTest on NETLIB_HOME=`home`, with nothing cached from before."""
+    monkeypatch.setenv("NETLIB_HOME", str(home))
+    clear_caches()
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+
+
+def close_app() -> None:
+    """Stop the registry's training threads and drop the caches (fixture teardown)."""
+    state.get_registry().shutdown()
+    clear_caches()
+
+
+# -- tiny runs on a small MNIST subset ---------------------------------------------------------
+@functools.cache
+def subset() -> Dataset:
+    """150 training and 60 test images per digit of the bundled sample: trains in a second."""
+    ds = load_dataset("mnist-sample")
+
+    def take(labels, n):
+        return np.concatenate([np.flatnonzero(labels == c)[:n] for c in range(10)])
+
+    tr, te = take(ds.train_labels, 150), take(ds.test_labels, 60)
+    return Dataset(
+        SUBSET,
+        ds.train_images[tr],
+        ds.train_labels[tr].astype(np.int64),
+        ds.test_images[te],
+        ds.test_labels[te].astype(np.int64),
+        ds.class_names,
+    )
+
+
+def fresh_registry():
+    """The app's process-wide registry, rebuilt for $NETLIB_HOME, with the subset added."""
+    clear_caches()
+    registry = state.get_registry()
+    registry.add_dataset(SUBSET, subset())
+    return registry
+
+
+def trained_home(tmp_path_factory, runs: dict[str, NetConfig]) -> tuple[Path, dict[str, str]]:
+    """A NETLIB_HOME holding the given runs, trained to the end; returns (home, name → id)."""
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NETLIB_HOME", str(home))
+        registry = fresh_registry()
+        ids = {name: registry.start(config, name) for name, config in runs.items()}
+        for run_id in ids.values():
+            assert registry.wait(run_id, 60) == "finished"
+        registry.shutdown()
+        clear_caches()
+    return home, ids
+
+
+def open_app(home: Path, monkeypatch) -> AppTest:
+    """new_app(home), its registry already holding the subset the tiny runs were trained on."""
+    at = new_app(home, monkeypatch)
+    state.get_registry().add_dataset(SUBSET, subset())
+    return at
+
+
+def evaluated(run_id: str, epoch="best"):
+    """What the test itself computes with the engine: (net, labels, logits, proba, pred)."""
+    net, config, _ = state.get_registry().store.load_weights(run_id, epoch)
+    ds = subset()
+    logits = net.logits(scale_images(ds.test_images, 255, config.dtype))
+    proba = metrics.probabilities(net, scale_images(ds.test_images, 255, config.dtype))
+    return net, ds.test_labels, logits, proba, logits.argmax(axis=1)
