@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
+import plotly.graph_objects as go
 import streamlit as st
 
 import figures
@@ -73,23 +75,46 @@ def render_controls(snap: LiveSnapshot) -> None:
         (st.toast if ok else st.warning)(f"learning rate → {lr:g}" if ok else "rate not applied")
 
 
+def memo_figure(name: str, version: object, build: Callable[[], go.Figure]) -> go.Figure:
+    """Rebuild a figure only when its data changed: building plotly figures costs the
+    server process (and so the training thread beside it) tens of milliseconds each."""
+    run_id = name.rsplit("_", 1)[-1] if "_" in name else name
+    if st.session_state.get("_live_figures_run") != run_id:  # keep one run's figures only
+        st.session_state["_live_figures_run"] = run_id
+        st.session_state["_live_figures"] = {}
+    cache = st.session_state.setdefault("_live_figures", {})
+    hit = cache.get(name)
+    if hit is not None and hit[0] == version:
+        return hit[1]
+    fig = build()
+    cache[name] = (version, fig)
+    return fig
+
+
 def render_curves(snap: LiveSnapshot) -> None:
     m = snap.metrics
-    epochs = [r["epoch"] for r in m]
     c1, c2 = st.columns(2)
-    loss_fig = figures.loss_curve(
-        snap.curve_steps,
-        snap.curve_losses,
-        epoch_steps=[r["step"] for r in m],
-        train_epoch_loss=[r["train_loss"] for r in m],
-        val_epoch_loss=[r["val_loss"] for r in m],
+    loss_fig = memo_figure(
+        f"loss_{snap.run_id}",
+        (snap.step, len(m)),
+        lambda: figures.loss_curve(
+            snap.curve_steps,
+            snap.curve_losses,
+            epoch_steps=[r["step"] for r in m],
+            train_epoch_loss=[r["train_loss"] for r in m],
+            val_epoch_loss=[r["val_loss"] for r in m],
+        ),
     )
     c1.plotly_chart(loss_fig, key=f"loss_{snap.run_id}", width="stretch")
-    acc_fig = figures.accuracy_curve(
-        epochs,
-        [r["train_acc"] for r in m],
-        [r["val_acc"] for r in m],
-        [r["test_acc"] for r in m],
+    acc_fig = memo_figure(
+        f"acc_{snap.run_id}",
+        len(m),
+        lambda: figures.accuracy_curve(
+            [r["epoch"] for r in m],
+            [r["train_acc"] for r in m],
+            [r["val_acc"] for r in m],
+            [r["test_acc"] for r in m],
+        ),
     )
     c2.plotly_chart(acc_fig, key=f"acc_{snap.run_id}", width="stretch")
 
@@ -107,22 +132,31 @@ def render_weights(snap: LiveSnapshot) -> None:
     shape = image_shape(net.sizes[0])
     tabs = st.tabs(["First layer (what each unit looks for)", "Deeper layers", "Histograms"])
     with tabs[0]:
-        if shape and len(net.weights) > 1:
-            fig = figures.weight_tiles(net.weights[0], shape)
-        elif shape:
-            fig = figures.weight_tiles(net.weights[0], shape, cols=10)
+        if shape:
+            cols = None if len(net.weights) > 1 else 10
+            build = lambda: figures.weight_tiles(net.weights[0], shape, cols=cols)  # noqa: E731
         else:
-            fig = figures.weight_matrix(net.weights[0], "layer 1 weights")
+            build = lambda: figures.weight_matrix(net.weights[0], "layer 1 weights")  # noqa: E731
+        fig = memo_figure(f"tiles_{snap.run_id}", snap.net_version, build)
         st.plotly_chart(fig, key=f"tiles_{snap.run_id}", width="stretch")
     with tabs[1]:
         if len(net.weights) == 1:
             st.caption("No deeper layers: this network has no hidden layer.")
         for i, w in enumerate(net.weights[1:], start=2):
             title = f"layer {i}: {w.shape[0]} → {w.shape[1]}"
-            st.plotly_chart(figures.weight_matrix(w, title), key=f"wm_{snap.run_id}_{i}")
+            fig = memo_figure(
+                f"wm{i}_{snap.run_id}",
+                snap.net_version,
+                lambda w=w, t=title: figures.weight_matrix(w, t),
+            )
+            st.plotly_chart(fig, key=f"wm_{snap.run_id}_{i}")
     with tabs[2]:
         names = [f"layer {i + 1}" for i in range(len(net.weights))]
-        fig = figures.weight_histograms(net.weights, names)
+        fig = memo_figure(
+            f"hist_{snap.run_id}",
+            snap.net_version,
+            lambda: figures.weight_histograms(net.weights, names),
+        )
         st.plotly_chart(fig, key=f"hist_{snap.run_id}", width="stretch")
 
 

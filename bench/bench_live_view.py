@@ -4,7 +4,7 @@ Both runs go through the same dashboard server and run registry; the only differ
 headless Chromium tab polling the live view (fragments, charts, weight heatmaps) during one of
 them. Runs alternate (watched, unwatched, watched, ...) so machine noise hits both alike.
 
-    python bench/bench_live_view.py --pairs 2 --epochs 6
+    python bench/bench_live_view.py --pairs 3 --preset wide-relu --epochs 30
 
 Target: throughput watched / unwatched >= 0.9. Needs /usr/bin/chromium and playwright.
 """
@@ -27,8 +27,8 @@ from browser_helpers import browser_page, dashboard_server  # noqa: E402
 from runlayer.store import RunStore  # noqa: E402
 
 
-def start_run(page, url: str, epochs: int, name: str) -> None:
-    page.goto(f"{url}/?preset=classic-sigmoid&epochs={epochs}")
+def start_run(page, url: str, preset: str, epochs: int, name: str) -> None:
+    page.goto(f"{url}/?preset={preset}&epochs={epochs}")
     page.get_by_text("Train a network").wait_for(timeout=30_000)
     page.get_by_label("Run name (optional)").fill(name)
     page.get_by_label("Run name (optional)").press("Enter")
@@ -53,7 +53,8 @@ def wait_finished(store: RunStore, name: str, timeout: float = 600) -> dict:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=2)
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--preset", default="wide-relu")
+    ap.add_argument("--epochs", type=int, default=30, help="enough for several seconds a run")
     args = ap.parse_args()
     home = Path(tempfile.mkdtemp(prefix="digitnet-bench-")) / "home"
     results: dict[str, list[float]] = {"watched": [], "unwatched": []}
@@ -62,7 +63,7 @@ def main() -> int:
         for i in range(args.pairs):
             for mode in ("watched", "unwatched") if i % 2 == 0 else ("unwatched", "watched"):
                 name = f"bench {mode} {i}"
-                start_run(page, url, args.epochs, name)
+                start_run(page, url, args.preset, args.epochs, name)
                 if mode == "unwatched":
                     page.goto("about:blank")  # nobody polls the live view now
                 r = wait_finished(store, name)
