@@ -14,7 +14,7 @@ import argparse
 import os
 import time
 
-from common import load_digits, load_mnist, print_table, write_result
+from common import load_digits, load_mnist, numpy_blas_threads, print_table, write_result
 
 from netlib.prepare import prepare
 from netlib.presets import PRESETS
@@ -64,10 +64,17 @@ def main() -> None:
     ap.add_argument("--only", action="append", choices=list(PRESETS), help="preset id (repeat)")
     ap.add_argument("--epochs", type=int, default=None, help="override every preset's epochs")
     ap.add_argument("--mnist-dir", default=None, help="folder with the four MNIST .gz files")
+    ap.add_argument("--threads", type=int, default=None, help="numpy BLAS threads (default: all)")
     global ARGS
     ARGS = ap.parse_args()
+    if ARGS.threads:
+        numpy_blas_threads(ARGS.threads)
 
-    print(f"cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}", flush=True)
+    print(
+        f"cores: {os.cpu_count()}, numpy BLAS threads: {numpy_blas_threads()}, "
+        f"load average: {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
     datasets: dict = {}
     results = []
     for pid in ARGS.only or list(PRESETS):
@@ -98,7 +105,9 @@ def main() -> None:
     print()
     headers = ["preset", "data (train/test)", "epochs", "train s", "test acc", "claimed", "diff pp"]
     print_table(headers, rows)
-    path = write_result("bench_presets", {"epochs_override": ARGS.epochs, "results": results})
+    print(f"load average now: {os.getloadavg()[0]:.2f}")
+    payload = {"epochs_override": ARGS.epochs, "threads": numpy_blas_threads(), "results": results}
+    path = write_result("bench_presets", payload)
     print(f"\nwrote {path}")
 
 

@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -105,6 +106,34 @@ def numpy_blas_threads(set_to: int | None = None) -> int | None:
     if set_to is not None:
         put(int(set_to))
     return int(get())
+
+
+def _cpu_times() -> tuple[int, int]:
+    with open("/proc/stat") as f:
+        ticks = [int(v) for v in f.readline().split()[1:]]
+    return sum(ticks), ticks[3] + ticks[4]  # all, idle + iowait
+
+
+def wait_for_idle(max_wait: float, idle: float = 0.9, samples: int = 3) -> bool:
+    """Wait (up to max_wait s) until the CPUs were >= idle free for `samples` 2-second spans.
+
+    Other processes on a small machine make multi-threaded timings jump many times over;
+    waiting for a quiet spell before each repetition keeps the comparison meaningful.
+    Returns whether it got quiet (False at once where /proc/stat does not exist).
+    """
+    if max_wait <= 0:
+        return True
+    try:
+        _cpu_times()
+    except OSError:
+        return False
+    start, quiet = time.monotonic(), 0
+    while quiet < samples and time.monotonic() - start < max_wait:
+        a = _cpu_times()
+        time.sleep(2.0)
+        b = _cpu_times()
+        quiet = quiet + 1 if (b[1] - a[1]) >= idle * max(b[0] - a[0], 1) else 0
+    return quiet >= samples
 
 
 def machine() -> dict:

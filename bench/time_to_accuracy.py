@@ -21,7 +21,7 @@ import argparse
 import os
 import time
 
-from common import load_mnist, numpy_blas_threads, write_result
+from common import load_mnist, numpy_blas_threads, wait_for_idle, write_result
 
 from netlib.prepare import prepare
 from netlib.presets import PRESETS
@@ -57,7 +57,16 @@ def main() -> None:
     ap.add_argument("--mnist-dir", default=None, help="folder with the four MNIST .gz files")
     ap.add_argument("--tag", default="", help="a label stored with the result")
     ap.add_argument("--threads", type=int, default=None, help="numpy BLAS threads (default: all)")
+    ap.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="first wait up to this long for the CPUs to be 90%% idle",
+    )
     args = ap.parse_args()
+    if args.wait_idle and not wait_for_idle(args.wait_idle):
+        print(f"(not idle after {args.wait_idle:.0f} s: measuring anyway)")
     if args.threads:
         numpy_blas_threads(args.threads)
 

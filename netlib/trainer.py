@@ -175,8 +175,11 @@ class Trainer:
                     train_seconds += time.perf_counter() - t0
                     return EndEvent("stopped", "stopped by the user", epoch0, train_seconds)
                 lr = self._lr_for(epoch0)
-                idx = order[b * bs : (b + 1) * bs]
-                xb, yb = d.x_train[idx], d.y_train[idx]
+                if batches == 1:  # full batch: no need to copy the whole set every step
+                    xb, yb = d.x_train, d.y_train
+                else:
+                    idx = order[b * bs : (b + 1) * bs]
+                    xb, yb = d.x_train[idx], d.y_train[idx]
                 if c.augment_shift:
                     xb = random_shift(xb, d.image_shape, c.augment_shift, self._noise_rng)
                 logits, cache = self.net.forward(xb, c.dropout, self._noise_rng)
