@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -54,8 +55,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=2)
     ap.add_argument("--preset", default="wide-relu")
+    ap.add_argument("--blas-threads", type=int, help="OPENBLAS_NUM_THREADS for the server")
     ap.add_argument("--epochs", type=int, default=30, help="enough for several seconds a run")
     args = ap.parse_args()
+    if args.blas_threads:
+        os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
     home = Path(tempfile.mkdtemp(prefix="digitnet-bench-")) / "home"
     results: dict[str, list[float]] = {"watched": [], "unwatched": []}
     with dashboard_server(home) as url, browser_page() as page:

@@ -75,37 +75,11 @@ def load_digits() -> Dataset:
     return load_dataset("digits-8x8")
 
 
-def _openblas():
-    """numpy's bundled OpenBLAS (ctypes handle and symbol prefix/suffix), or None."""
-    import ctypes
-    import glob
-
-    libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
-    for path in sorted(glob.glob(str(libs / "*openblas*.so*"))):
-        lib = ctypes.CDLL(path)
-        for prefix, suffix in (("scipy_", "64_"), ("scipy_", ""), ("", "64_"), ("", "")):
-            get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
-            put = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
-            if get is not None and put is not None:
-                return get, put
-    return None
-
-
 def numpy_blas_threads(set_to: int | None = None) -> int | None:
-    """The thread count numpy's OpenBLAS uses (threadpoolctl is not installed); optionally set it.
+    """The thread count numpy's OpenBLAS uses; optionally set it (see netlib.blas)."""
+    from netlib.blas import blas_threads
 
-    OpenBLAS defaults to one thread per core (or $OPENBLAS_NUM_THREADS / $OMP_NUM_THREADS).
-    """
-    try:
-        fns = _openblas()
-    except OSError:
-        fns = None
-    if fns is None:
-        return None
-    get, put = fns
-    if set_to is not None:
-        put(int(set_to))
-    return int(get())
+    return blas_threads(set_to)
 
 
 def _cpu_times() -> tuple[int, int]:
