@@ -188,7 +188,9 @@ def from_query(params: dict[str, str]) -> tuple[NetConfig, str, list[str]]:
             continue
         try:
             config = config.replace(**{name: _parse_value(name, text, fields[name])})
-        except (ConfigError, ValueError) as exc:
+        except ConfigError as exc:  # already names the field
+            problems.append(str(exc))
+        except ValueError as exc:
             problems.append(f"{name}: {exc}")
     return config, preset, problems
 

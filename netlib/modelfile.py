@@ -6,16 +6,18 @@ import io
 import json
 import os
 import tempfile
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from netlib.config import ConfigError, NetConfig
+from netlib.data.dataset import DataError
+from netlib.data.npz import read_npz
 from netlib.network import MLP
 
 FORMAT = "digit-net-model/1"
 MAX_LAYERS = 64
+MAX_MODEL_BYTES = 4 * 2**30  # unpacked: a zip bomb cannot make loading allocate more
 
 
 class ModelFileError(ValueError):
@@ -95,15 +97,14 @@ def _read_npz(data: bytes) -> dict[str, np.ndarray]:
         # np.load would try to unpickle anything that is not a zip or .npy file.
         raise ModelFileError("not a model file (.npz): it is not a zip archive")
     try:
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-            return {k: npz[k] for k in npz.files}
-    except ValueError as exc:
+        # The careful reader, not np.load: a damaged deflate stream or a header claiming a
+        # huge shape must be a clear error, never zlib.error or a giant allocation.
+        return read_npz(data, max_bytes=MAX_MODEL_BYTES)
+    except DataError as exc:
         if "pickle" in str(exc).lower():
             raise ModelFileError(
                 "model file holds pickled objects, which are never loaded"
             ) from None
-        raise ModelFileError(f"not a model file (.npz): {exc}") from None
-    except (OSError, EOFError, zipfile.BadZipFile, KeyError, zipfile.LargeZipFile) as exc:
         raise ModelFileError(f"not a model file or truncated (.npz): {exc}") from None
 
 

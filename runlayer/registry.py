@@ -62,6 +62,7 @@ class RunRegistry:
         self._threads: dict[str, threading.Thread] = {}
         self._datasets: dict[str, Dataset] = {}
         self._data_locks: dict[str, threading.Lock] = {}
+        self._unsaved_ends: dict[str, tuple[str, str, float | None]] = {}
         self._closed = False
 
     # -- starting and watching ---------------------------------------------------------------
@@ -72,6 +73,7 @@ class RunRegistry:
         with self._lock:
             if self._closed:
                 raise RunError("the run registry is shut down")
+            self._save_unsaved_ends()
             run_id = self.store.create_run(config, name)
             name = self.store.get_run(run_id).name
             self._live[run_id] = LiveRun(
@@ -105,6 +107,8 @@ class RunRegistry:
         record = self.store.get_run(run_id)
         if record is None:
             raise RunNotFoundError(f"no run with id {run_id!r}")
+        if record.active and live is not None and live.done.is_set():
+            return live.status  # the store could not save the end (disk full)
         return record.status
 
     # -- controls: True when applied to a live run, False when it is unknown or over ------------
@@ -210,10 +214,33 @@ class RunRegistry:
         try:
             execute(self.store, live, self.dataset, self._listeners, self.snapshot_seconds)
         finally:
+            self._check_end_saved(live)
             with self._lock:
                 self._running.discard(run_id)
                 self._pump()
                 self._evict()
+
+    def _check_end_saved(self, live: LiveRun) -> None:
+        """Remember a final status the store could not save, to save it at the next start."""
+        try:
+            record = self.store.get_run(live.run_id)
+        except RunError:
+            record = None
+        snap = live.snapshot()
+        if record is not None and record.active and not snap.active:
+            with self._lock:
+                self._unsaved_ends[live.run_id] = (snap.status, snap.reason, snap.ended)
+
+    def _save_unsaved_ends(self) -> None:
+        """Caller holds self._lock. Stops at the first failure (the disk is still full)."""
+        for run_id, (status, reason, ended) in list(self._unsaved_ends.items()):
+            try:
+                self.store.update_run(
+                    run_id, only_if_active=True, status=status, reason=reason, ended=ended
+                )
+            except RunError:
+                return
+            del self._unsaved_ends[run_id]
 
     def _end_unstarted(self, live: LiveRun, status: str, reason: str) -> None:
         self.store.update_run(live.run_id, status=status, reason=reason, ended=time.time())

@@ -76,7 +76,11 @@ def read_idx(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     if len(data) > need:
         raise DataError(f"the IDX file has {len(data) - need} unexpected bytes after its data")
     flat = np.frombuffer(data, dtype=dtype, count=count, offset=head)
-    return flat.reshape(dims).astype(dtype.newbyteorder("="))
+    try:
+        shaped = flat.reshape(dims)
+    except ValueError:  # e.g. an empty shape whose other sides overflow numpy's size limit
+        raise DataError(f"the IDX header claims an impossible shape {dims}") from None
+    return shaped.astype(dtype.newbyteorder("="))
 
 
 def write_idx(array: np.ndarray) -> bytes:

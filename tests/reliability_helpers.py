@@ -1,0 +1,205 @@
+"""Shared pieces of the reliability and security tests: fresh app state, polling, time limits."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from app import state, uploads
+
+ROOT = Path(__file__).resolve().parent.parent
+ACTIVE_TRAINING = ("loading", "running")  # statuses that hold a training thread
+
+
+def reset_app_state() -> None:
+    """Forget the process-wide registry and uploads (st.cache_resource outlives AppTests)."""
+    state.get_registry.clear()
+    uploads._upload_labels.clear()
+
+
+def shut_down_app_state() -> None:
+    """Stop the shared registry's runs (if it ever opened) and forget it."""
+    if state.registry_problem() is None:
+        state.get_registry().close()
+    reset_app_state()
+
+
+def session(timeout: float = 60) -> AppTest:
+    """One browser tab on the dashboard (AppTest shares st.cache_resource with every other)."""
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
+
+
+def button(at: AppTest, words: str):
+    return next(b for b in at.button if words in b.label)
+
+
+def texts(elements) -> list[str]:
+    return [e.value for e in elements]
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, what: str, step: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def npz_bytes(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+class StatusSampler(threading.Thread):
+    """Samples registry.active() statuses from another thread, as a page's sidebar would."""
+
+    def __init__(self, registry, every: float = 0.005) -> None:
+        super().__init__(daemon=True)
+        self.registry, self.every = registry, every
+        self.samples: list[list[str]] = []
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop_event.is_set():
+            self.samples.append([s.status for s in self.registry.active()])
+            time.sleep(self.every)
+
+    def stop(self) -> StatusSampler:
+        self._stop_event.set()
+        self.join(10)
+        return self
+
+    @property
+    def most_training(self) -> int:
+        counts = [sum(s in ACTIVE_TRAINING for s in sample) for sample in self.samples]
+        return max(counts, default=0)
+
+    @property
+    def saw_queued(self) -> bool:
+        return any("queued" in sample for sample in self.samples)
+
+
+@contextmanager
+def time_limit(seconds: float, what: str = "call"):
+    """Fail (TimeoutError) instead of hanging; main thread only (SIGALRM)."""
+
+    def expired(signum, frame):
+        raise TimeoutError(f"{what} took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def rss_mb(pid: int | str = "self") -> dict[str, float]:
+    """Resident memory now (VmRSS) and at its peak (VmHWM), in MB, from /proc."""
+    out = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            out[key] = int(value.split()[0]) / 1024
+    return out
+
+
+def get(url: str, timeout: float = 30.0) -> tuple[int, float]:
+    """(HTTP status, seconds) of one GET."""
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        response.read()
+        return response.status, time.perf_counter() - t0
+
+
+@contextmanager
+def streamlit_server(home: Path, port: int, extra: tuple[str, ...] = (), timeout: float = 60.0):
+    """`streamlit run dashboard.py` with the project's own .streamlit/config.toml (no overrides
+    of the address unless `extra` says so); yields the process once /_stcore/health answers."""
+    env = dict(os.environ, NETLIB_HOME=str(home))
+    log_path = home.parent / f"streamlit-{port}.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "dashboard.py",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                *extra,
+            ],  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    if get(f"http://localhost:{port}/_stcore/health", 2)[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.2)
+            yield proc
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+CHROMIUM = os.environ.get("DIGITNET_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def require_chromium() -> None:
+    """Skip without Debian's Chromium (fail instead when CI sets DIGITNET_REQUIRE_BROWSER=1)."""
+    import pytest
+
+    if Path(CHROMIUM).exists():
+        return
+    message = f"{CHROMIUM} not found: install it with `apt-get install chromium`"
+    if os.environ.get("DIGITNET_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
