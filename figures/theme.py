@@ -1,4 +1,4 @@
-"""One look for every chart: template, margins, font, palette, and a few shared drawing helpers.
+"""One look for every chart: margins, font, palette, and a few shared drawing helpers.
 
 Kept here so the figure modules stay short and every page looks the same.
 """
@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 from plotly.colors import qualitative
 
-TEMPLATE = "plotly_white"
-# Set once as the default: assigning a template per figure deep-copies it (~20 ms a figure),
-# which the live Train page would pay several times a second in the training process.
-pio.templates.default = TEMPLATE
+# No per-figure template: assigning one deep-copies it (~20 ms a figure, paid several times a
+# second by the live Train page, in the process that trains). Charts take the active default:
+# Streamlit's own theme in the dashboard.
 MARGIN = {"l": 55, "r": 20, "t": 50, "b": 45}
 FONT = {"family": "Inter, Segoe UI, Helvetica, Arial, sans-serif", "size": 13}
 #: One colour per run, chosen by position, so a run keeps its colour across charts.
@@ -30,7 +28,7 @@ def run_color(index: int) -> str:
 
 
 def style(fig: go.Figure, *, height: int, title: str | None = None, **layout) -> go.Figure:
-    """Apply the shared template, margins and font; extra keyword args go to update_layout."""
+    """Apply the shared margins, font and legend; extra keyword args go to update_layout."""
     fig.update_layout(
         height=height,
         margin=MARGIN,

@@ -5,16 +5,15 @@ from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
 
 import figures
-from figures.theme import MARGIN, PALETTE, TEMPLATE, empty_figure, histogram_bar, run_color, style
+from figures.theme import FONT, MARGIN, PALETTE, empty_figure, histogram_bar, run_color, style
 
 
-def test_style_sets_template_margins_height_and_title():
+def test_style_sets_font_margins_height_and_title():
     fig = style(go.Figure(), height=123, title="Hello", showlegend=False)
-    assert fig.layout.template == pio.templates[TEMPLATE]
+    assert fig.layout.font.family == FONT["family"]
     assert fig.layout.margin.l == MARGIN["l"] and fig.layout.margin.t == MARGIN["t"]
     assert fig.layout.height == 123 and fig.layout.title.text == "Hello"
     assert fig.layout.showlegend is False
@@ -63,10 +62,11 @@ SAMPLE_CALLS = {
 
 
 @pytest.mark.parametrize("name", sorted(SAMPLE_CALLS))
-def test_every_figure_uses_the_shared_template(name):
+def test_every_figure_uses_the_shared_look(name):
     fig = SAMPLE_CALLS[name](getattr(figures, name))
     assert isinstance(fig, go.Figure)
-    assert fig.layout.template == pio.templates[TEMPLATE]
+    assert fig.layout.font.family == FONT["family"]
+    assert fig.layout.margin.l is not None
     assert fig.layout.height and fig.layout.height > 0
 
 
