@@ -98,9 +98,9 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
     DOCS.mkdir(exist_ok=True)
     with dashboard_server(tmp_path / "home") as url, browser_page() as page:
         page.goto(url)
-        page.get_by_text("Train a network").wait_for(timeout=30_000)
+        page.get_by_text("Train a network").first.wait_for(timeout=30_000)
         _choose(page, "Preset", "Classic sigmoid")
-        page.get_by_text("claimed 95.75").wait_for(timeout=10_000)
+        page.get_by_text("claimed 95.75").first.wait_for(timeout=10_000)
         epochs = page.get_by_label("Epochs")
         epochs.fill(str(EPOCHS))
         epochs.press("Enter")
@@ -111,11 +111,11 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
         seen = _watch_the_loss_curve(page, seconds=180)
         assert len(seen) >= 3, f"the loss curve grew only through {seen}"
         assert seen == sorted(seen)
-        page.get_by_text("Finished. Test accuracy").wait_for(timeout=60_000)
+        page.get_by_text("Finished. Test accuracy").first.wait_for(timeout=60_000)
         assert_no_exception_shown(page)
 
         _goto_page(page, "Inspect")
-        page.get_by_text("Inspect a run").wait_for(timeout=20_000)
+        page.get_by_text("Inspect a run").first.wait_for(timeout=20_000)
         page.wait_for_function(MATRIX_JS, timeout=30_000)
         t, p = _largest_confusion(page.evaluate(MATRIX_JS))
         x, y = page.evaluate(CELL_JS, [t, p])
@@ -128,7 +128,7 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
 
         page.get_by_role("button", name="Open the pair lens").click()
         page.get_by_text("Pair lens").first.wait_for(timeout=20_000)
-        page.get_by_text("Samples confused each way").wait_for(timeout=30_000)
+        page.get_by_text("Samples confused each way").first.wait_for(timeout=30_000)
         page.wait_for_timeout(1500)
         assert_no_exception_shown(page)
         # The lens opened on the clicked pair: its first metric names it.
@@ -148,8 +148,8 @@ def test_a_fresh_server_opens_a_deep_link_with_the_dashboard_navigation(tmp_path
     require_browser()
     with dashboard_server(tmp_path / "home") as url, browser_page() as page:
         page.goto(url + "/inspect")
-        page.get_by_text("Inspect a run").wait_for(timeout=30_000)
-        page.get_by_text("Active runs").wait_for(timeout=10_000)
+        page.get_by_text("Inspect a run").first.wait_for(timeout=30_000)
+        page.get_by_text("Active runs").first.wait_for(timeout=10_000)
         nav = page.locator('[data-testid="stSidebarNav"] a').all_inner_texts()
         assert [n.split()[-1] for n in nav][:3] == ["Train", "Data", "Inspect"], nav
         assert "dashboard" not in " ".join(nav)
