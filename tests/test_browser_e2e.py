@@ -19,7 +19,7 @@ from browser_helpers import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DOCS = ROOT / "docs"
-EPOCHS = 8
+EPOCHS = 40  # long enough (a few seconds) for the live view to refresh several times
 
 # Plotly keeps each chart's traces on its div: read them instead of guessing from pixels.
 # Streamlit wraps titles in <b> tags (sometimes twice) and briefly keeps a stale copy of a chart.
@@ -29,7 +29,7 @@ LOSS_POINTS_JS = """() => {
     const raw = (gd.layout && gd.layout.title && gd.layout.title.text) || '';
     if (raw.replace(/<[^>]+>/g, '') === 'Loss' && gd.data && gd.data.length) {
       const x = gd._fullData && gd._fullData[0] && gd._fullData[0].x;
-      if (x && x.length !== undefined) most = Math.max(most, x.length);
+      if (x && x.length) most = Math.max(most, x[x.length - 1]);  // last plotted step
     }
   }
   return most;
@@ -69,7 +69,7 @@ def _goto_page(page, title: str) -> None:
 
 
 def _watch_the_loss_curve(page, seconds: float) -> list[int]:
-    """Sample the number of plotted batch losses until the run finishes."""
+    """Sample the last plotted batch step until the run finishes."""
     seen: list[int] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
