@@ -250,7 +250,7 @@ VALID = [
 ]
 
 
-def _only_data_error(name, data):
+def _check_only_data_error(name, data):
     try:
         images, labels = parse_upload(name, data)
     except DataError:
@@ -261,13 +261,13 @@ def _only_data_error(name, data):
 @FUZZ
 @given(NAMES, st.binary(max_size=400))
 def test_random_bytes(name, data):
-    _only_data_error(name, data)
+    _check_only_data_error(name, data)
 
 
 @FUZZ
 @given(NAMES, st.sampled_from(VALID), st.data())
 def test_truncations(name, full, data):
-    _only_data_error(name, full[: data.draw(st.integers(0, len(full)))])
+    _check_only_data_error(name, full[: data.draw(st.integers(0, len(full)))])
 
 
 @FUZZ
@@ -280,11 +280,12 @@ def test_mutations(name, full, edits):
     data = bytearray(full)
     for pos, value in edits:
         data[pos % len(data)] = value
-    _only_data_error(name, bytes(data))
+    _check_only_data_error(name, bytes(data))
 
 
 @FUZZ
 @given(st.binary(max_size=200), st.binary(max_size=200))
 def test_random_idx_pairs(a, b):
     with contextlib.suppress(DataError):
-        parse_uploads([("a-idx3-ubyte", a), ("b-idx1-ubyte.gz", b)])
+        images, labels = parse_uploads([("a-idx3-ubyte", a), ("b-idx1-ubyte.gz", b)])
+        assert images.dtype == np.uint8 and len(images) == len(labels)

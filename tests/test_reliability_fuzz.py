@@ -46,7 +46,7 @@ def report_counts():
     print(f"\n[fuzz] {total} examples: {lines}")
 
 
-def only(errors, what: str, call, *args, **kwargs):
+def check_only(errors, what: str, call, *args, **kwargs):
     """Run one parse under a time limit; an error outside `errors` fails the example."""
     COUNTS[what] += 1
     with time_limit(LIMIT, what):
@@ -81,8 +81,8 @@ def _check_model(result):
 @FUZZ
 @given(st.binary(max_size=600))
 def test_model_random_bytes(data):
-    _check_model(only(ModelFileError, "model random", parse_model, data))
-    _check_model(only(ModelFileError, "model random", parse_model, b"PK\x03\x04" + data))
+    _check_model(check_only(ModelFileError, "model random", parse_model, data))
+    _check_model(check_only(ModelFileError, "model random", parse_model, b"PK\x03\x04" + data))
 
 
 @FUZZ
@@ -95,8 +95,10 @@ def test_model_mutated_and_truncated(full, edits, cut):
     data = bytearray(full)
     for pos, value in edits:
         data[pos % len(data)] = value
-    _check_model(only(ModelFileError, "model mutated", parse_model, bytes(data)))
-    _check_model(only(ModelFileError, "model truncated", parse_model, full[: cut % len(full)]))
+    _check_model(check_only(ModelFileError, "model mutated", parse_model, bytes(data)))
+    _check_model(
+        check_only(ModelFileError, "model truncated", parse_model, full[: cut % len(full)])
+    )
 
 
 JSON = st.recursive(
@@ -136,7 +138,7 @@ def test_model_with_a_hostile_header_or_arrays(config_changes, sizes, arrays):
         members[name] = np.ones(shape, dtype=dtype)
     buf = io.BytesIO()
     np.savez(buf, **members)
-    _check_model(only(ModelFileError, "model header", parse_model, buf.getvalue()))
+    _check_model(check_only(ModelFileError, "model header", parse_model, buf.getvalue()))
 
 
 # -- .npz uploads: zip members holding hand-made .npy headers --------------------------------
@@ -180,8 +182,8 @@ def test_npz_members_with_hand_made_npy_headers(name, descr, shape, fortran, bod
             member = io.BytesIO()
             np.save(member, partner_arr)
             zf.writestr(f"{partner}.npy", member.getvalue())
-    only(DataError, "npz member", read_npz, buf.getvalue())
-    only(DataError, "npz upload", parse_upload, "u.npz", buf.getvalue())
+    check_only(DataError, "npz member", read_npz, buf.getvalue())
+    check_only(DataError, "npz upload", parse_upload, "u.npz", buf.getvalue())
 
 
 # -- CSV uploads: structured rows of tricky cells -------------------------------------------
@@ -199,12 +201,12 @@ CELLS = ["0", "1", "255", "256", "-1", "3.5", "1e400", "nan", "inf", "-0", " 7 "
 def test_csv_rows_of_tricky_cells(rows, newline, bom, gz):
     text = newline.join(",".join(r) for r in rows)
     data = (b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8")
-    result = only(DataError, "csv direct", read_csv, data)
+    result = check_only(DataError, "csv direct", read_csv, data)
     if result is not None:
         images, labels = result
         assert images.dtype == np.uint8 and len(images) == len(labels)
     name, payload = ("u.csv.gz", gzip.compress(data)) if gz else ("u.csv", data)
-    only(DataError, "csv upload", parse_upload, name, payload)
+    check_only(DataError, "csv upload", parse_upload, name, payload)
 
 
 # -- IDX: hand-made headers ---------------------------------------------------------------------
@@ -219,9 +221,11 @@ def test_csv_rows_of_tricky_cells(rows, newline, bom, gz):
 @example(0, 0x08, 4, [0, 2, 0x56000000, 0xBE830000], b"")  # found: an empty, overflowing shape
 def test_idx_hand_made_headers(zero, code, ndim, dims, body):
     header = struct.pack(">HBB", zero, code, ndim) + b"".join(struct.pack(">I", d) for d in dims)
-    only(DataError, "idx header", read_idx, header + body)
+    check_only(DataError, "idx header", read_idx, header + body)
     labels = write_idx(np.arange(4, dtype=np.uint8) % 3)
-    only(DataError, "idx pair", parse_uploads, [("i-idx3-ubyte", header + body), ("l", labels)])
+    check_only(
+        DataError, "idx pair", parse_uploads, [("i-idx3-ubyte", header + body), ("l", labels)]
+    )
 
 
 # -- the whole upload path, as the pages call it (parse, then make a data set) ---------------
@@ -243,14 +247,14 @@ def test_whole_upload_path_only_raises_data_error(files):
         images, labels = parse_uploads(files)
         return dataset_from_upload(images, labels, name="fuzz")
 
-    only(DataError, "upload path", add, files)
+    check_only(DataError, "upload path", add, files)
 
 
 # -- configs from JSON, the form and links ------------------------------------------------------
 @FUZZ
 @given(st.one_of(st.text(max_size=200), JSON.map(json.dumps)))
 def test_config_from_any_json_text(text):
-    config = only(ConfigError, "config json", NetConfig.from_json, text)
+    config = check_only(ConfigError, "config json", NetConfig.from_json, text)
     if config is not None:
         assert NetConfig.from_json(config.to_json()) == config
 
@@ -270,7 +274,7 @@ WIDGET = st.one_of(
 @given(st.dictionaries(st.sampled_from(form.FORM_KEYS), WIDGET, max_size=8))
 def test_form_values_are_refused_only_with_config_error(changes):
     values = form.form_values(NetConfig()) | changes
-    config = only(ConfigError, "form", form.config_from_form, values)
+    config = check_only(ConfigError, "form", form.config_from_form, values)
     if config is not None:
         config.validate()
         assert all(math.isfinite(v) for v in (config.lr, config.l2, config.dropout))
