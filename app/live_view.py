@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import figures
-from app.state import get_registry
+from app.state import figure_cache, get_registry
 from runlayer.live import LiveSnapshot
 
 STATUS_ICONS = {
@@ -76,19 +76,9 @@ def render_controls(snap: LiveSnapshot) -> None:
 
 
 def memo_figure(name: str, version: object, build: Callable[[], go.Figure]) -> go.Figure:
-    """Rebuild a figure only when its data changed: building plotly figures costs the
-    server process (and so the training thread beside it) tens of milliseconds each."""
-    run_id = name.rsplit("_", 1)[-1] if "_" in name else name
-    if st.session_state.get("_live_figures_run") != run_id:  # keep one run's figures only
-        st.session_state["_live_figures_run"] = run_id
-        st.session_state["_live_figures"] = {}
-    cache = st.session_state.setdefault("_live_figures", {})
-    hit = cache.get(name)
-    if hit is not None and hit[0] == version:
-        return hit[1]
-    fig = build()
-    cache[name] = (version, fig)
-    return fig
+    """Rebuild a figure only when its data changed, once for all tabs: building plotly
+    figures costs the server process (and so the training thread beside it) milliseconds."""
+    return figure_cache().get(name, version, build)
 
 
 def render_curves(snap: LiveSnapshot) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.figure_cache import FigureCache
 from netlib.blas import blas_threads
 from runlayer.errors import StoreError
 from runlayer.registry import RunRegistry
@@ -38,6 +39,12 @@ def get_registry() -> RunRegistry:
 
 
 get_registry.clear = _shared_registry.clear  # type: ignore[attr-defined]  # tests: a fresh one
+
+
+@st.cache_resource
+def figure_cache() -> FigureCache:
+    """Live-chart figures shared by every tab (see app/figure_cache.py)."""
+    return FigureCache()
 
 
 def registry_problem() -> str | None:

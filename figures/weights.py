@@ -6,9 +6,15 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
-from figures.theme import empty_figure, histogram_bar, image_axes, run_color, style
+from figures.theme import (
+    base_layout,
+    empty_figure,
+    histogram_trace,
+    image_axes_layout,
+    make_figure,
+    run_color,
+)
 
 
 def tile_grid(images, cols: int, gutter: int = 1, fill: float = np.nan) -> np.ndarray:
@@ -60,20 +66,19 @@ def weight_tiles(
     rows = math.ceil(n / cols)
     z = tile_grid(W[:, :n].T.reshape(n, *image_shape), cols=cols)
     m = _symmetric(z)
-    fig = go.Figure(
-        go.Heatmap(
-            z=z.astype(np.float32),  # half the payload of float64
-            colorscale="RdBu",
-            zmid=0,
-            zmin=-m,
-            zmax=m,
-            hoverongaps=False,
-            hovertemplate="w = %{z:.3f}<extra></extra>",
-            colorbar={"title": {"text": "weight"}, "thickness": 12},
-        )
-    )
-    image_axes(fig)
-    return style(fig, height=height or min(900, max(260, 90 + 60 * rows)), title=title)
+    heatmap = {
+        "type": "heatmap",
+        "z": z.astype(np.float32),  # half the payload of float64
+        "colorscale": "RdBu",
+        "zmid": 0,
+        "zmin": -m,
+        "zmax": m,
+        "hoverongaps": False,
+        "hovertemplate": "w = %{z:.3f}<extra></extra>",
+        "colorbar": {"title": {"text": "weight"}, "thickness": 12},
+    }
+    tall = height or min(900, max(260, 90 + 60 * rows))
+    return make_figure([heatmap], base_layout(height=tall, title=title, **image_axes_layout()))
 
 
 def weight_matrix(W, title: str, height: int = 300) -> go.Figure:
@@ -84,20 +89,23 @@ def weight_matrix(W, title: str, height: int = 300) -> go.Figure:
     if W.size == 0:
         return empty_figure("empty weight matrix", height=height, title=title)
     m = _symmetric(W)
-    fig = go.Figure(
-        go.Heatmap(
-            z=W,
-            colorscale="RdBu",
-            zmid=0,
-            zmin=-m,
-            zmax=m,
-            hovertemplate="input %{y} → output %{x}<br>w = %{z:.3f}<extra></extra>",
-            colorbar={"title": {"text": "weight"}, "thickness": 12},
-        )
+    heatmap = {
+        "type": "heatmap",
+        "z": W,
+        "colorscale": "RdBu",
+        "zmid": 0,
+        "zmin": -m,
+        "zmax": m,
+        "hovertemplate": "input %{y} → output %{x}<br>w = %{z:.3f}<extra></extra>",
+        "colorbar": {"title": {"text": "weight"}, "thickness": 12},
+    }
+    layout = base_layout(
+        height=height,
+        title=title,
+        xaxis={"title": {"text": "output unit"}, "showgrid": False},
+        yaxis={"title": {"text": "input unit"}, "autorange": "reversed", "showgrid": False},
     )
-    fig.update_xaxes(title="output unit", showgrid=False)
-    fig.update_yaxes(title="input unit", autorange="reversed", showgrid=False)
-    return style(fig, height=height, title=title)
+    return make_figure([heatmap], layout)
 
 
 def weight_histograms(
@@ -116,11 +124,39 @@ def weight_histograms(
         return empty_figure("no weights yet", height=height, title="Weight distributions")
     cols = min(4, len(weights))
     rows = math.ceil(len(weights) / cols)
-    titles = [f"{nm} ({np.size(w):,} weights)" for nm, w in zip(names, weights, strict=True)]
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.06)
+    traces, layout = [], base_layout(height=height * rows, title="Weight distributions")
+    layout.update(bargap=0, showlegend=False, annotations=[])
     for i, (nm, w) in enumerate(zip(names, weights, strict=True)):
-        bar = histogram_bar(w, bins, name=nm, marker={"color": run_color(i)})
-        fig.add_trace(bar, row=i // cols + 1, col=i % cols + 1)
-    fig.update_layout(bargap=0, showlegend=False)
-    fig.update_xaxes(title_text="weight", row=rows)
-    return style(fig, height=height * rows, title="Weight distributions")
+        k = "" if i == 0 else str(i + 1)
+        (x0, x1), (y0, y1) = _panel_domain(i // cols, i % cols, rows, cols)
+        traces.append(histogram_trace(w, bins, name=nm, xaxis=f"x{k}", yaxis=f"y{k}"))
+        traces[-1]["marker"] = {"color": run_color(i)}
+        bottom_row = i // cols == rows - 1
+        layout[f"xaxis{k}"] = {"domain": [x0, x1], "anchor": f"y{k}"}
+        if bottom_row:
+            layout[f"xaxis{k}"]["title"] = {"text": "weight"}
+        layout[f"yaxis{k}"] = {"domain": [y0, y1], "anchor": f"x{k}"}
+        layout["annotations"].append(
+            {
+                "text": f"{nm} ({np.size(w):,} weights)",
+                "x": (x0 + x1) / 2,
+                "y": y1,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "center",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 16},
+            }
+        )
+    return make_figure(traces, layout)
+
+
+def _panel_domain(row: int, col: int, rows: int, cols: int, h_gap: float = 0.06):
+    """Paper-coordinate x and y ranges of a grid panel (row 0 on top), like make_subplots."""
+    v_gap = 0.3 / rows
+    width = (1 - (cols - 1) * h_gap) / cols
+    tall = (1 - (rows - 1) * v_gap) / rows
+    x0 = col * (width + h_gap)
+    y1 = 1 - row * (tall + v_gap)
+    return (x0, x0 + width), (y1 - tall, y1)
