@@ -25,6 +25,11 @@ STATUS_ICONS = {
 }
 
 
+# Points drawn of the batch-loss curve: more than a chart's width in pixels buys nothing, and
+# every point is re-sent and re-drawn each second while the run trains.
+LIVE_LOSS_POINTS = 800
+
+
 def status_line(snap: LiveSnapshot) -> str:
     icon = STATUS_ICONS.get(snap.status, "")
     return f"{icon} **{snap.name}** — {snap.status}"
@@ -93,6 +98,7 @@ def render_curves(snap: LiveSnapshot) -> None:
             epoch_steps=[r["step"] for r in m],
             train_epoch_loss=[r["train_loss"] for r in m],
             val_epoch_loss=[r["val_loss"] for r in m],
+            max_points=LIVE_LOSS_POINTS,
         ),
     )
     c1.plotly_chart(loss_fig, key=f"loss_{snap.run_id}", width="stretch")
@@ -150,8 +156,8 @@ def render_weights(snap: LiveSnapshot) -> None:
         st.plotly_chart(fig, key=f"hist_{snap.run_id}", width="stretch")
 
 
-def render_run(snap: LiveSnapshot, weights: bool = True) -> None:
-    """Status, controls and curves; weights too unless the page refreshes them separately."""
+def render_run(snap: LiveSnapshot, curves: bool = True, weights: bool = True) -> None:
+    """Status and controls; curves and weights too unless the page refreshes them separately."""
     st.markdown(status_line(snap))
     st.progress(snap.progress, text=progress_text(snap))
     if snap.status in ("failed", "diverged", "interrupted"):
@@ -163,6 +169,7 @@ def render_run(snap: LiveSnapshot, weights: bool = True) -> None:
         acc = last.get("test_acc")
         st.success(f"Finished. Test accuracy {acc:.2%}" if acc is not None else "Finished.")
     render_controls(snap)
-    render_curves(snap)
+    if curves:
+        render_curves(snap)
     if weights:
         render_weights(snap)

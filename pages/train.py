@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app.entry import require_entry
-from app.live_view import render_run, render_weights
+from app.live_view import render_curves, render_run, render_weights
 from app.state import get_registry, watch, watched_run
 from app.train_form import render_form
 from app.uploads import upload_expander, uploaded_choices
@@ -27,11 +27,13 @@ with left:
 run_id = watched_run()
 first = registry.snapshot(run_id) if run_id else None
 live = first is not None and first.active
-# Polling costs the training thread CPU (same process): curves every second, weights less often.
-CURVES_EVERY, WEIGHTS_EVERY = 1.0, 3.0
+# Polling costs the training thread CPU (same process, and the browser beside it): Streamlit
+# redraws a plotly chart from scratch whenever its data changes, so status and progress refresh
+# every second, charts less often (bench/bench_live_view.py).
+STATUS_EVERY, CURVES_EVERY, WEIGHTS_EVERY = 1.0, 2.0, 3.0
 
 
-@st.fragment(run_every=CURVES_EVERY if live else None)
+@st.fragment(run_every=STATUS_EVERY if live else None)
 def live_panel() -> None:
     snap = registry.snapshot(run_id) if run_id else None
     if snap is None:
@@ -40,9 +42,16 @@ def live_panel() -> None:
             "Runs keep training if you close the tab; the sidebar lists them."
         )
         return
-    render_run(snap, weights=False)
+    render_run(snap, curves=False, weights=False)
     if live and not snap.active:
         st.rerun()  # one full rerun turns polling off once the run has ended
+
+
+@st.fragment(run_every=CURVES_EVERY if live else None)
+def curves_panel() -> None:
+    snap = registry.snapshot(run_id) if run_id else None
+    if snap is not None:
+        render_curves(snap)
 
 
 @st.fragment(run_every=WEIGHTS_EVERY if live else None)
@@ -54,4 +63,5 @@ def weights_panel() -> None:
 
 with right:
     live_panel()
+    curves_panel()
     weights_panel()

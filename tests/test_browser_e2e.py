@@ -19,7 +19,7 @@ from browser_helpers import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DOCS = ROOT / "docs"
-EPOCHS = 40  # long enough (a few seconds) for the live view to refresh several times
+EPOCHS = 80  # long enough (~10 s) for the charts (redrawn every 2 s) to refresh several times
 
 # Plotly keeps each chart's traces on its div: read them instead of guessing from pixels.
 # Streamlit wraps titles in <b> tags (sometimes twice) and briefly keeps a stale copy of a chart.
