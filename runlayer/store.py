@@ -170,14 +170,29 @@ class RunStore:
             raise StoreError(f"could not save the best weights: {exc}") from exc
 
     def mark_interrupted(self) -> int:
-        """Runs left live by a dead server become 'interrupted', epochs kept; returns how many."""
+        """Runs left live by a dead server become 'interrupted', epochs kept; returns how many.
+
+        Their half-written weight files (a kill during a save leaves `.tmp-*.npz`) go too:
+        every completed save was renamed into place, so a temp file is never a checkpoint.
+        """
         marks = ",".join("?" * len(ACTIVE_STATUSES))
         with self._tx("mark interrupted runs") as db:
-            return db.execute(
+            ids = [
+                r[0]
+                for r in db.execute(
+                    f"SELECT id FROM runs WHERE status IN ({marks})", ACTIVE_STATUSES
+                )
+            ]
+            db.execute(
                 f"UPDATE runs SET reason='the server stopped while the run was ' || status, "
                 f"status='interrupted', ended=COALESCE(ended, ?) WHERE status IN ({marks})",
                 (time.time(), *ACTIVE_STATUSES),
-            ).rowcount
+            )
+        for run_id in ids:
+            if paths.is_run_id(run_id):
+                for leftover in paths.run_dir(self.home, run_id).glob(".tmp-*"):
+                    leftover.unlink(missing_ok=True)
+        return len(ids)
 
     # -- the page API ------------------------------------------------------------------------------
     def list_runs(self) -> list[RunRecord]:

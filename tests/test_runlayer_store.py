@@ -90,9 +90,16 @@ def test_a_run_left_running_reopens_as_interrupted_with_its_epochs(tmp_path, mak
     for epoch in (1, 2):
         store.add_epoch(run_id, {"epoch": epoch, "train_loss": 1.0 / epoch, "lr": 0.1}, None)
         store.save_weights(run_id, epoch, _net(epoch), cfg(epochs=10), {"epoch": epoch})
+    folder = store.home / "runs" / run_id
+    (folder / ".tmp-k1ll3d.npz").write_bytes(b"PK\x03\x04 half a checkpoint")  # killed mid-save
+    (store.home / "runs" / done_id).mkdir(parents=True, exist_ok=True)
+    other = store.home / "runs" / done_id / ".tmp-other.npz"  # not ours to touch: run not live
+    other.write_bytes(b"x")
     store.close()
 
     store = make_registry().store
+    assert not list(folder.glob(".tmp-*")) and other.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["epoch-0001.npz", "epoch-0002.npz"]
     rec = store.get_run(run_id)
     assert rec.status == "interrupted" and "running" in rec.reason and rec.ended is not None
     assert store.get_run(queued_id).status == "interrupted"
