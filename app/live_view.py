@@ -28,6 +28,7 @@ STATUS_ICONS = {
 # Points drawn of the batch-loss curve: more than a chart's width in pixels buys nothing, and
 # every point is re-sent and re-drawn each second while the run trains.
 LIVE_LOSS_POINTS = 800
+WEIGHT_VIEWS = ("First layer (what each unit looks for)", "Deeper layers", "Histograms")
 
 
 def status_line(snap: LiveSnapshot) -> str:
@@ -126,16 +127,16 @@ def render_weights(snap: LiveSnapshot) -> None:
         st.caption("Weights appear after the first batches.")
         return
     shape = image_shape(net.sizes[0])
-    tabs = st.tabs(["First layer (what each unit looks for)", "Deeper layers", "Histograms"])
-    with tabs[0]:
-        if shape:
-            cols = None if len(net.weights) > 1 else 10
-            build = lambda: figures.weight_tiles(net.weights[0], shape, cols=cols)  # noqa: E731
-        else:
-            build = lambda: figures.weight_matrix(net.weights[0], "layer 1 weights")  # noqa: E731
-        fig = memo_figure(f"tiles_{snap.run_id}", snap.net_version, build)
-        st.plotly_chart(fig, key=f"tiles_{snap.run_id}", width="stretch")
-    with tabs[1]:
+    # One view at a time, not st.tabs: tabs draw every chart, hidden ones included, and the
+    # browser redraws each from scratch at every refresh.
+    view = st.segmented_control(
+        "Weights",
+        WEIGHT_VIEWS,
+        default=WEIGHT_VIEWS[0],
+        key=f"weight_view_{snap.run_id}",
+        label_visibility="collapsed",
+    )
+    if view == WEIGHT_VIEWS[1]:
         if len(net.weights) == 1:
             st.caption("No deeper layers: this network has no hidden layer.")
         for i, w in enumerate(net.weights[1:], start=2):
@@ -146,7 +147,7 @@ def render_weights(snap: LiveSnapshot) -> None:
                 lambda w=w, t=title: figures.weight_matrix(w, t),
             )
             st.plotly_chart(fig, key=f"wm_{snap.run_id}_{i}")
-    with tabs[2]:
+    elif view == WEIGHT_VIEWS[2]:
         names = [f"layer {i + 1}" for i in range(len(net.weights))]
         fig = memo_figure(
             f"hist_{snap.run_id}",
@@ -154,6 +155,14 @@ def render_weights(snap: LiveSnapshot) -> None:
             lambda: figures.weight_histograms(net.weights, names),
         )
         st.plotly_chart(fig, key=f"hist_{snap.run_id}", width="stretch")
+    else:  # the first view, also when the control is cleared
+        if shape:
+            cols = None if len(net.weights) > 1 else 10
+            build = lambda: figures.weight_tiles(net.weights[0], shape, cols=cols)  # noqa: E731
+        else:
+            build = lambda: figures.weight_matrix(net.weights[0], "layer 1 weights")  # noqa: E731
+        fig = memo_figure(f"tiles_{snap.run_id}", snap.net_version, build)
+        st.plotly_chart(fig, key=f"tiles_{snap.run_id}", width="stretch")
 
 
 def render_run(snap: LiveSnapshot, curves: bool = True, weights: bool = True) -> None:

@@ -1,5 +1,6 @@
 """The Train page under AppTest: presets fill the form, bad values are refused, a run finishes."""
 
+import json
 import time
 from pathlib import Path
 
@@ -96,6 +97,31 @@ def test_start_trains_and_streams_until_finished(app):
     records = state.get_registry().store.list_runs()
     assert len(records) == 1 and records[0].status == "finished"
     assert records[0].epochs_done == 2
+
+
+def _chart_titles(app) -> list[str]:
+    return [
+        json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "")
+        for c in app.get("plotly_chart")
+    ]
+
+
+def test_weight_views_show_one_chart_at_a_time(app):
+    app.run()
+    app.text_input(key="f_hidden").set_value("16").run()
+    app.number_input(key="f_epochs").set_value(1).run()
+    _button(app, "Start training").click().run()
+    assert _wait_until(app, lambda at: any("Finished" in s.value for s in at.success))
+    run_id = app.session_state["keep_run_id"]
+    titles = _chart_titles(app)
+    assert any(t.startswith("First-layer weights: 16 of 16") for t in titles)
+    assert not any(t.startswith("layer 2") or t == "Weight distributions" for t in titles)
+    view = app.button_group(key=f"weight_view_{run_id}")
+    view.set_value("Deeper layers").run()
+    titles = _chart_titles(app)
+    assert "layer 2: 16 → 10" in titles and not any(t.startswith("First-layer") for t in titles)
+    app.button_group(key=f"weight_view_{run_id}").set_value("Histograms").run()
+    assert "Weight distributions" in _chart_titles(app)
 
 
 def test_a_diverging_run_shows_its_reason(app):
