@@ -17,7 +17,7 @@ from runlayer.registry import RunRegistry
 # One BLAS thread per training run: runs already get one core each, and a 2-thread BLAS
 # stalls at every barrier while the browser or a page uses a core. Measured with
 # bench/bench_live_view.py on 2 cores: watched/unwatched throughput 0.17 with 2 threads,
-# 0.67 with one.
+# 0.64 with one.
 TRAINING_BLAS_THREADS = 1
 
 

@@ -44,55 +44,56 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard_server(home: Path, timeout: float = 30.0):
-    """`streamlit run dashboard.py` on 127.0.0.1:<free port>; yields the base URL."""
-    port = free_port()
+def streamlit_server(
+    home: Path, port: int, extra: tuple[str, ...] = (), timeout: float = 60.0, host="localhost"
+):
+    """`streamlit run dashboard.py` with the project's own .streamlit/config.toml plus `extra`
+    options; yields the process once http://host:port/_stcore/health answers. The server runs
+    in its own session and is killed with its children on exit."""
     env = dict(os.environ, NETLIB_HOME=str(home))
-    log = open(home.parent / f"streamlit-{port}.log", "wb")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "dashboard.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit did not start: see {log.name}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+    log_path = home.parent / f"streamlit-{port}.log"
+    command = [sys.executable, "-m", "streamlit", "run", "dashboard.py"]
+    command += ["--server.port", str(port), "--server.headless", "true", *extra]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
+            deadline = time.monotonic() + timeout
+            while not _healthy(f"http://{host}:{port}/_stcore/health"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.2)
+            yield proc
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@contextmanager
+def dashboard_server(home: Path, timeout: float = 30.0):
+    """The dashboard on 127.0.0.1:<free port>; yields the base URL."""
+    port = free_port()
+    extra = ("--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false")
+    with streamlit_server(home, port, extra, timeout, host="127.0.0.1"):
+        yield f"http://127.0.0.1:{port}"
 
 
 @contextmanager

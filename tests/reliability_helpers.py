@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import io
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -15,6 +12,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+
+# One launcher and one browser setup for every test that needs a real server.
+from browser_helpers import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_server  # noqa: F401
+from browser_helpers import require_browser as require_chromium  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
 from app import state, uploads
@@ -125,81 +126,3 @@ def get(url: str, timeout: float = 30.0) -> tuple[int, float]:
     with urllib.request.urlopen(url, timeout=timeout) as response:
         response.read()
         return response.status, time.perf_counter() - t0
-
-
-@contextmanager
-def streamlit_server(home: Path, port: int, extra: tuple[str, ...] = (), timeout: float = 60.0):
-    """`streamlit run dashboard.py` with the project's own .streamlit/config.toml (no overrides
-    of the address unless `extra` says so); yields the process once /_stcore/health answers."""
-    env = dict(os.environ, NETLIB_HOME=str(home))
-    log_path = home.parent / f"streamlit-{port}.log"
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                "dashboard.py",
-                "--server.port",
-                str(port),
-                "--server.headless",
-                "true",
-                *extra,
-            ],  # fmt: skip
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    if get(f"http://localhost:{port}/_stcore/health", 2)[0] == 200:
-                        break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.2)
-            yield proc
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-
-
-CHROMIUM = os.environ.get("DIGITNET_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def require_chromium() -> None:
-    """Skip without Debian's Chromium (fail instead when CI sets DIGITNET_REQUIRE_BROWSER=1)."""
-    import pytest
-
-    if Path(CHROMIUM).exists():
-        return
-    message = f"{CHROMIUM} not found: install it with `apt-get install chromium`"
-    if os.environ.get("DIGITNET_REQUIRE_BROWSER") == "1":
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
