@@ -179,6 +179,18 @@ def _db_statuses(home) -> list[tuple[str, str]]:
         return []
 
 
+def _shows(page, text: str, timeout_ms: int = 30_000) -> bool:
+    """Whether the page shows `text` within the timeout: a tab redraws on its own poll, so
+    under load it can lag a few seconds behind the store."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.get_by_text(text).first.wait_for(timeout=timeout_ms)
+        return True
+    except PlaywrightTimeout:
+        return False
+
+
 @pytest.mark.browser
 def test_real_server_answers_pages_while_tabs_runs_train(tmp_path):
     """The real server: a first tab starts a long run and closes (runs outlive their tab), then
@@ -241,9 +253,7 @@ def test_real_server_answers_pages_while_tabs_runs_train(tmp_path):
                 if len(rows) == TABS and all(s not in ACTIVE_STATUSES for _, s in rows):
                     break
                 time.sleep(0.2)
-            finished_shown = sum(
-                page.get_by_text("Finished. Test accuracy").count() > 0 for page in watching
-            )
+            finished_shown = sum(_shows(page, "Finished. Test accuracy") for page in watching)
             for page in watching:
                 page.close()
             last = browser.new_page(viewport={"width": 1100, "height": 900})  # a later visit
