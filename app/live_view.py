@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import figures
+from app.live_chart import live_chart
 from app.state import figure_cache, get_registry
 from runlayer.live import LiveSnapshot
 
@@ -81,16 +82,22 @@ def render_controls(snap: LiveSnapshot) -> None:
         (st.toast if ok else st.warning)(f"learning rate → {lr:g}" if ok else "rate not applied")
 
 
-def memo_figure(name: str, version: object, build: Callable[[], go.Figure]) -> go.Figure:
-    """Rebuild a figure only when its data changed, once for all tabs: building plotly
-    figures costs the server process (and so the training thread beside it) milliseconds."""
-    return figure_cache().get(name, version, build)
+def memo_json(name: str, version: object, build: Callable[[], go.Figure]) -> str:
+    """A figure's plotly JSON, built only when its data changed and once for all tabs:
+    building and encoding plotly figures costs the server process (and so the training
+    thread beside it) milliseconds."""
+    return figure_cache().get(name, version, lambda: build().to_json())
+
+
+def show_live(name: str, version: object, build: Callable[[], go.Figure], container=None) -> None:
+    """One live chart keyed by `name`: drawn once in the browser, then updated in place."""
+    live_chart(memo_json(name, version, build), key=name, version=version, container=container)
 
 
 def render_curves(snap: LiveSnapshot) -> None:
     m = snap.metrics
     c1, c2 = st.columns(2)
-    loss_fig = memo_figure(
+    show_live(
         f"loss_{snap.run_id}",
         (snap.step, len(m)),
         lambda: figures.loss_curve(
@@ -101,9 +108,9 @@ def render_curves(snap: LiveSnapshot) -> None:
             val_epoch_loss=[r["val_loss"] for r in m],
             max_points=LIVE_LOSS_POINTS,
         ),
+        c1,
     )
-    c1.plotly_chart(loss_fig, key=f"loss_{snap.run_id}", width="stretch")
-    acc_fig = memo_figure(
+    show_live(
         f"acc_{snap.run_id}",
         len(m),
         lambda: figures.accuracy_curve(
@@ -112,8 +119,8 @@ def render_curves(snap: LiveSnapshot) -> None:
             [r["val_acc"] for r in m],
             [r["test_acc"] for r in m],
         ),
+        c2,
     )
-    c2.plotly_chart(acc_fig, key=f"acc_{snap.run_id}", width="stretch")
 
 
 def image_shape(n_inputs: int) -> tuple[int, int] | None:
@@ -141,28 +148,25 @@ def render_weights(snap: LiveSnapshot) -> None:
             st.caption("No deeper layers: this network has no hidden layer.")
         for i, w in enumerate(net.weights[1:], start=2):
             title = f"layer {i}: {w.shape[0]} → {w.shape[1]}"
-            fig = memo_figure(
+            show_live(
                 f"wm{i}_{snap.run_id}",
                 snap.net_version,
                 lambda w=w, t=title: figures.weight_matrix(w, t),
             )
-            st.plotly_chart(fig, key=f"wm_{snap.run_id}_{i}")
     elif view == WEIGHT_VIEWS[2]:
         names = [f"layer {i + 1}" for i in range(len(net.weights))]
-        fig = memo_figure(
+        show_live(
             f"hist_{snap.run_id}",
             snap.net_version,
             lambda: figures.weight_histograms(net.weights, names),
         )
-        st.plotly_chart(fig, key=f"hist_{snap.run_id}", width="stretch")
     else:  # the first view, also when the control is cleared
         if shape:
             cols = None if len(net.weights) > 1 else 10
             build = lambda: figures.weight_tiles(net.weights[0], shape, cols=cols)  # noqa: E731
         else:
             build = lambda: figures.weight_matrix(net.weights[0], "layer 1 weights")  # noqa: E731
-        fig = memo_figure(f"tiles_{snap.run_id}", snap.net_version, build)
-        st.plotly_chart(fig, key=f"tiles_{snap.run_id}", width="stretch")
+        show_live(f"tiles_{snap.run_id}", snap.net_version, build)
 
 
 def render_run(snap: LiveSnapshot, curves: bool = True, weights: bool = True) -> None:

@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app import data_view, inspect_view, lens_view, state, uploads
+from app.live_chart import COMPONENT_NAME as LIVE_CHART_NAME
 from netlib import metrics
 from netlib.config import NetConfig
 from netlib.data.dataset import Dataset
@@ -42,6 +43,15 @@ def chart(at: AppTest, key: str) -> dict:
     """The plotly figure (as JSON) of the one chart with this key."""
     (el,) = [c for c in at.get("plotly_chart") if c.key == key]
     return json.loads(el.proto.spec)
+
+
+def live_figures(at: AppTest) -> dict[str, dict]:
+    """The live charts on the page (app/live_chart.py), by key: their plotly figures as JSON."""
+    shown = {}
+    for el in at.get("bidi_component"):
+        if el.proto.component_name == LIVE_CHART_NAME:
+            shown[el.key] = json.loads(json.loads(el.proto.json)["figure"])
+    return shown
 
 
 def array(value) -> np.ndarray:

@@ -7,6 +7,7 @@ Screenshots land in docs/ (the README shows them).
 from __future__ import annotations
 
 import time
+import urllib.request
 
 import pytest
 from browser_helpers import (
@@ -68,11 +69,28 @@ def _goto_page(page, title: str) -> None:
     page.wait_for_timeout(1500)
 
 
-def _watch_the_loss_curve(page, seconds: float) -> list[int]:
-    """Sample the last plotted batch step until the run finishes."""
+# The live Loss chart (app/live_chart.py) is updated in place: tag its element once and count
+# how often the tag is gone, i.e. the browser threw the chart away and drew a new one.
+LOSS_REMOUNT_JS = """() => {
+  for (const gd of document.querySelectorAll('.digit-net-live-chart')) {
+    if (gd.layout && gd.layout.title && gd.layout.title.text === 'Loss') {
+      if (gd.__digitNetSeen) return 0;
+      gd.__digitNetSeen = true;
+      return 1;
+    }
+  }
+  return -1;
+}"""
+
+
+def _watch_the_loss_curve(page, seconds: float) -> tuple[list[int], int]:
+    """Sample the last plotted batch step until the run finishes; also count the Loss chart
+    elements seen (1 when the chart was only ever updated in place)."""
     seen: list[int] = []
+    mounts = 0
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        mounts += max(0, page.evaluate(LOSS_REMOUNT_JS))
         n = page.evaluate(LOSS_POINTS_JS)
         if n > 0 and (not seen or n != seen[-1]):
             seen.append(n)
@@ -82,7 +100,19 @@ def _watch_the_loss_curve(page, seconds: float) -> list[int]:
             break
         assert_no_exception_shown(page)
         page.wait_for_timeout(250)
-    return seen
+    return seen, mounts
+
+
+def _assert_plotly_js_is_served(page) -> None:
+    """The live charts load plotly.js from the server (app/live_chart.py): cacheable JS."""
+    [src] = page.evaluate(
+        "() => [...document.scripts].map((s) => s.src).filter((s) => s.endsWith('plotly.min.js'))"
+    )
+    with urllib.request.urlopen(src, timeout=30) as reply:
+        body = reply.read()
+        assert reply.status == 200 and "javascript" in reply.headers["Content-Type"]
+        assert reply.headers["Cache-Control"] == "public"
+    assert len(body) > 1_000_000 and b"plotly" in body[:2000].lower()
 
 
 def _largest_confusion(matrix) -> tuple[int, int]:
@@ -108,9 +138,11 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
         assert f"epochs={EPOCHS}" in page.url and "preset=classic-sigmoid" in page.url
         page.get_by_role("button", name="Start training").click()
 
-        seen = _watch_the_loss_curve(page, seconds=180)
+        seen, mounts = _watch_the_loss_curve(page, seconds=180)
         assert len(seen) >= 3, f"the loss curve grew only through {seen}"
         assert seen == sorted(seen)
+        assert mounts == 1, f"the live Loss chart was drawn from scratch {mounts} times"
+        _assert_plotly_js_is_served(page)
         page.get_by_text("Finished. Test accuracy").first.wait_for(timeout=60_000)
         assert_no_exception_shown(page)
 

@@ -1,10 +1,10 @@
 """The Train page under AppTest: presets fill the form, bad values are refused, a run finishes."""
 
-import json
 import time
 from pathlib import Path
 
 import pytest
+from apptest_helpers import live_figures
 from streamlit.testing.v1 import AppTest
 
 from app import state
@@ -92,18 +92,17 @@ def test_start_trains_and_streams_until_finished(app):
     _button(app, "Start training").click().run()
     assert not app.exception
     assert _wait_until(app, lambda at: any("Finished" in s.value for s in at.success))
-    charts = [c for c in app.get("plotly_chart")]
-    assert len(charts) >= 3  # loss, accuracy, weight tiles
+    run_id = app.session_state["keep_run_id"]
+    charts = live_figures(app)
+    assert {f"loss_{run_id}", f"acc_{run_id}", f"tiles_{run_id}"} <= set(charts)
+    assert charts[f"loss_{run_id}"]["layout"]["title"]["text"] == "Loss"
     records = state.get_registry().store.list_runs()
     assert len(records) == 1 and records[0].status == "finished"
     assert records[0].epochs_done == 2
 
 
 def _chart_titles(app) -> list[str]:
-    return [
-        json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "")
-        for c in app.get("plotly_chart")
-    ]
+    return [f["layout"].get("title", {}).get("text", "") for f in live_figures(app).values()]
 
 
 def test_weight_views_show_one_chart_at_a_time(app):
