@@ -7,7 +7,10 @@ import pandas as pd
 from runlayer.records import RunRecord
 
 HYPER_COLUMNS = ["activation", "optimizer", "lr", "batch", "epochs", "dropout", "l2"]
-PARALLEL_DIMENSIONS = ["hidden units", "activation", "optimizer", "lr", "batch", "dropout"]
+#: The last axis is the result itself, so a line can be read off against it (it also colours).
+PARALLEL_DIMENSIONS = [
+    "hidden units", "activation", "optimizer", "lr", "batch", "dropout", "test_acc",
+]  # fmt: skip
 
 
 def run_row(rec: RunRecord) -> dict:

@@ -5,9 +5,17 @@ import streamlit as st
 import figures
 from app.compare_table import PARALLEL_DIMENSIONS, curve_series, parallel_rows, runs_table
 from app.entry import require_entry
+from app.live_chart import live_chart
 from app.state import get_registry
 
 require_entry(__file__)
+#: The overlaid curves: (column, chart key, metric).
+OVERLAYS = (
+    (0, "cmp_loss", "val_loss"),
+    (1, "cmp_acc", "test_acc"),
+    (0, "cmp_tloss", "train_loss"),
+    (1, "cmp_vacc", "val_acc"),
+)
 
 st.title("Compare runs")
 registry = get_registry()
@@ -36,8 +44,13 @@ picked = [table.iloc[i]["id"] for i in event.selection.rows] if event else []
 by_id = {r.id: r for r in records}
 
 with st.expander("Rename or delete a run"):
-    target = st.selectbox("Run", list(by_id), format_func=lambda i: by_id[i].name)
-    new_name = st.text_input("New name", value=by_id[target].name, max_chars=80)
+    target = st.selectbox(
+        "Run", list(by_id), format_func=lambda i: by_id[i].name, key="compare_target"
+    )
+    # Keyed by run: choosing another run shows that run's name, not the last one typed.
+    new_name = st.text_input(
+        "New name", value=by_id[target].name, max_chars=80, key=f"compare_new_name_{target}"
+    )
     c1, c2 = st.columns(2)
     if c1.button("Rename"):
         try:
@@ -45,7 +58,7 @@ with st.expander("Rename or delete a run"):
             st.rerun()
         except ValueError as exc:
             st.error(str(exc))
-    confirm = c2.checkbox("Yes, delete it and its saved weights")
+    confirm = c2.checkbox("Yes, delete it and its saved weights", key="compare_confirm_delete")
     if c2.button("Delete", disabled=not confirm, type="primary"):
         try:
             registry.delete(target)
@@ -66,11 +79,12 @@ def overlay() -> None:
         snap = registry.snapshot(run_id)
         metrics = list(snap.metrics) if snap else registry.store.epoch_metrics(run_id)
         runs.append(curve_series(by_id[run_id].name, metrics))
+    # Live charts: redrawn in place each second while a picked run trains, not remounted.
+    version = tuple((r["name"], len(r["epochs"])) for r in runs)
     c1, c2 = st.columns(2)
-    c1.plotly_chart(figures.compare_curves(runs, "val_loss"), key="cmp_loss")
-    c2.plotly_chart(figures.compare_curves(runs, "test_acc"), key="cmp_acc")
-    c1.plotly_chart(figures.compare_curves(runs, "train_loss"), key="cmp_tloss")
-    c2.plotly_chart(figures.compare_curves(runs, "val_acc"), key="cmp_vacc")
+    for column, key, metric in OVERLAYS:
+        figure_json = figures.compare_curves(runs, metric).to_json()
+        live_chart(figure_json, key=key, version=version, container=c1 if column == 0 else c2)
 
 
 overlay()

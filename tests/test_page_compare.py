@@ -1,0 +1,106 @@
+"""Compare page under AppTest: the runs table, overlaid curves of the picked runs, the
+hyperparameter chart, rename and delete.
+
+The `home`, `app` and `empty_app` fixtures (conftest.py) train and open the RUNS below.
+"""
+
+import pytest
+from apptest_helpers import (
+    TINY,
+    array,
+    chart,
+    close_app,
+    goto,
+    live_figures,
+    open_app,
+    trained_home,
+)
+
+from app import state
+from runlayer import paths
+
+RUNS = {"narrow": TINY, "wider": TINY.replace(hidden=(32,), seed=5, lr=0.2)}
+PAGE = "pages/compare.py"
+OVERLAY_KEYS = {"cmp_loss", "cmp_acc", "cmp_tloss", "cmp_vacc"}
+
+
+def pick(at, rows: list[int]) -> None:
+    """Select table rows as a click would (the dataframe's selection state)."""
+    at.session_state["compare_table"] = {"selection": {"rows": rows, "columns": []}}
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_without_runs_the_page_says_where_to_start(empty_app):
+    goto(empty_app, PAGE)
+    assert any("No runs yet" in i.value for i in empty_app.info)
+    assert not empty_app.dataframe
+
+
+def test_the_table_lists_every_run_with_its_stored_results(app, home):
+    goto(app, PAGE)
+    table = app.dataframe[0].value
+    store = state.get_registry().store
+    assert sorted(table["name"]) == sorted(RUNS) and set(table["status"]) == {"finished"}
+    for name, run_id in home[1].items():
+        row = table[table["id"] == run_id].iloc[0]
+        rec = store.get_run(run_id)
+        assert row["name"] == name and row["architecture"] == rec.config.architecture
+        assert row["test acc"] == pytest.approx(rec.final_test_acc)
+        assert row["best val acc"] == pytest.approx(rec.best_val_acc)
+        assert row["epochs"] == f"{TINY.epochs}/{TINY.epochs}" and row["lr"] == rec.config.lr
+
+
+def test_picked_runs_are_overlaid_one_line_each(app):
+    goto(app, PAGE)
+    assert any("Select one or more rows" in i.value for i in app.info)
+    assert not OVERLAY_KEYS & set(live_figures(app))
+    names = list(app.dataframe[0].value["name"])
+    pick(app, [0, 1])
+    shown = live_figures(app)
+    assert set(shown) >= OVERLAY_KEYS
+    for key in OVERLAY_KEYS:
+        traces = shown[key]["data"]
+        assert [t["name"] for t in traces] == names
+        assert all(len(t["x"]) == TINY.epochs for t in traces)
+    pick(app, [1])
+    assert [t["name"] for t in live_figures(app)["cmp_acc"]["data"]] == names[1:]
+
+
+def test_the_hyperparameter_chart_has_one_line_per_finished_run(app, home):
+    goto(app, PAGE)
+    parcoords = chart(app, "parcoords")["data"][0]
+    assert parcoords["type"] == "parcoords"
+    labels = [d["label"] for d in parcoords["dimensions"]]
+    assert labels[0] == "hidden units" and labels[-1] == "test_acc"
+    store = state.get_registry().store
+    accs = sorted(store.get_run(i).final_test_acc for i in home[1].values())
+    assert sorted(array(parcoords["dimensions"][-1]["values"])) == pytest.approx(accs)
+    assert sorted(array(parcoords["line"]["color"])) == pytest.approx(accs)
+
+
+def test_rename_and_delete_change_the_store(tmp_path_factory, monkeypatch):
+    home, ids = trained_home(tmp_path_factory, {"keep": TINY, "drop": TINY.replace(seed=9)})
+    at = open_app(home, monkeypatch)
+    try:
+        goto(at, PAGE)
+        at.selectbox(key="compare_target").set_value(ids["keep"])
+        at.text_input(key=f"compare_new_name_{ids['keep']}").set_value("  my best run ").run()
+        next(b for b in at.button if b.label == "Rename").click().run()
+        assert not at.exception
+        store = state.get_registry().store
+        assert store.get_run(ids["keep"]).name == "my best run"
+        assert "my best run" in list(at.dataframe[0].value["name"])
+
+        at.selectbox(key="compare_target").set_value(ids["drop"]).run()
+        delete = next(b for b in at.button if b.label == "Delete")
+        assert delete.disabled  # not before the box is ticked
+        at.checkbox(key="compare_confirm_delete").check().run()
+        next(b for b in at.button if b.label == "Delete").click().run()
+        assert not at.exception
+        assert [r.id for r in store.list_runs()] == [ids["keep"]]
+        assert list(at.dataframe[0].value["id"]) == [ids["keep"]]
+        assert not paths.run_dir(home, ids["drop"]).exists()
+        assert paths.run_dir(home, ids["keep"]).exists()
+    finally:
+        close_app()
