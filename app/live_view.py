@@ -47,6 +47,7 @@ def progress_text(snap: LiveSnapshot) -> str:
     parts = [f"epoch {snap.epoch}/{snap.epochs}", f"batch {snap.batch}/{snap.batches}"]
     if snap.samples_per_sec:
         parts.append(f"{snap.samples_per_sec:,.0f} samples/s")
+    parts.append(f"lr {snap.lr:.3g}")
     if snap.eta_seconds is not None and snap.active:
         parts.append(f"ETA {format_seconds(snap.eta_seconds)}")
     return " · ".join(parts)

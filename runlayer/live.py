@@ -60,7 +60,9 @@ class LiveSnapshot:
 
     @property
     def progress(self) -> float:
-        """Fraction of all batches done, in [0, 1]."""
+        """Fraction of all batches done, in [0, 1]; while loading data, of the bytes loaded."""
+        if self.status == "loading":
+            return min(1.0, self.load_done / self.load_total) if self.load_total else 0.0
         total = self.epochs * self.batches
         return min(1.0, self.step / total) if total else 0.0
 

@@ -144,3 +144,37 @@ def test_settings_survive_a_trip_to_another_page(app):
     assert app.text_input(key="f_hidden").value == "300"
     assert app.selectbox(key="f_activation").value == "relu"
     assert app.select_slider(key="f_lr").value == 0.1
+
+
+def _snap(app):
+    return state.get_registry().snapshot(app.session_state["keep_run_id"])
+
+
+def test_pause_resume_a_new_rate_and_stop_from_the_page(app):
+    app.run()
+    app.text_input(key="f_hidden").set_value("16").run()
+    app.number_input(key="f_epochs").set_value(2000).run()
+    _button(app, "Start training").click().run()
+    run_id = app.session_state["keep_run_id"]
+    assert _wait_until(app, lambda at: _snap(at).status == "running" and _snap(at).step > 0)
+
+    app.button(key=f"pause_{run_id}").click().run()
+    assert _wait_until(app, lambda at: _snap(at).status == "paused")
+    assert any("paused" in m.value for m in app.markdown)
+    step = _snap(app).step
+    time.sleep(0.5)
+    assert _snap(app).step == step  # paused: no batch runs
+
+    app.number_input(key=f"lr_{run_id}").set_value(0.0125).run()
+    app.button(key=f"apply_lr_{run_id}").click().run()
+    assert not app.exception
+    app.button(key=f"resume_{run_id}").click().run()
+    assert _wait_until(app, lambda at: _snap(at).step > step + 5)
+    assert _snap(app).lr == 0.0125  # the running run took the new rate
+    assert _wait_until(app, lambda at: "lr 0.0125" in at.get("progress")[0].proto.text)
+    assert app.number_input(key=f"lr_{run_id}").label == "Learning rate (now 0.0125)"
+
+    app.button(key=f"stop_{run_id}").click().run()
+    assert _wait_until(app, lambda at: any("Stopped" in w.value for w in at.warning))
+    record = state.get_registry().store.get_run(run_id)
+    assert record.status == "stopped" and record.epochs_done < 2000

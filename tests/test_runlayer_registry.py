@@ -176,6 +176,7 @@ def test_loading_shows_progress_and_data_is_loaded_once(make_registry):
     until(lambda: reg.snapshot(first).load_done == 512, what="load progress")
     snap = reg.snapshot(first)
     assert (snap.status, snap.load_total, snap.load_file) == ("loading", 1024, "train-images.gz")
+    assert snap.progress == 0.5  # the page's progress bar shows the download
     assert reg.store.get_run(first).status == "loading"
     second = reg.start(cfg(epochs=1, seed=5))
     release.set()
