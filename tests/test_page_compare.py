@@ -4,6 +4,8 @@ hyperparameter chart, rename and delete.
 The `home`, `app` and `empty_app` fixtures (conftest.py) train and open the RUNS below.
 """
 
+import time
+
 import pytest
 from apptest_helpers import (
     TINY,
@@ -62,7 +64,7 @@ def test_picked_runs_are_overlaid_one_line_each(app):
     for key in OVERLAY_KEYS:
         traces = shown[key]["data"]
         assert [t["name"] for t in traces] == names
-        assert all(len(t["x"]) == TINY.epochs for t in traces)
+        assert all(len(array(t["x"])) == TINY.epochs for t in traces)
     pick(app, [1])
     assert [t["name"] for t in live_figures(app)["cmp_acc"]["data"]] == names[1:]
 
@@ -102,5 +104,29 @@ def test_rename_and_delete_change_the_store(tmp_path_factory, monkeypatch):
         assert list(at.dataframe[0].value["id"]) == [ids["keep"]]
         assert not paths.run_dir(home, ids["drop"]).exists()
         assert paths.run_dir(home, ids["keep"]).exists()
+    finally:
+        close_app()
+
+
+def test_the_overlay_of_a_running_run_grows_while_it_trains(tmp_path, monkeypatch):
+    at = open_app(tmp_path / "home", monkeypatch)
+    try:
+        registry = state.get_registry()
+        run_id = registry.start(TINY.replace(epochs=400), "still training")
+        deadline = time.monotonic() + 60
+        while len(registry.snapshot(run_id).metrics) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        goto(at, PAGE)
+        pick(at, [0])
+        before = len(array(live_figures(at)["cmp_tloss"]["data"][0]["x"]))
+        assert before >= 2
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # each run() is one tick of the overlay's poll
+            time.sleep(0.3)
+            at.run()
+            if len(array(live_figures(at)["cmp_tloss"]["data"][0]["x"])) > before + 1:
+                break
+        assert len(array(live_figures(at)["cmp_tloss"]["data"][0]["x"])) > before + 1
+        assert not at.exception
     finally:
         close_app()

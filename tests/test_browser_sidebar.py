@@ -1,0 +1,45 @@
+"""In a real browser: every page's sidebar lists the run training now and leads back to it.
+
+(AppTest cannot show this: after its first run it executes a page in pages/ on its own, without
+dashboard.py, so the shared sidebar is not drawn there.)
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_helpers import (
+    assert_no_exception_shown,
+    browser_page,
+    dashboard_server,
+    require_browser,
+)
+
+pytestmark = pytest.mark.browser
+PAGES = ["Data", "Inspect", "Pair lens", "Run vs run", "Draw a digit", "Compare runs", "Train"]
+RUN = "sidebar long run"
+
+
+def test_every_page_lists_the_active_run_and_watch_leads_back_to_it(tmp_path):
+    require_browser()
+    with dashboard_server(tmp_path / "home") as url, browser_page() as page:
+        page.goto(f"{url}/?hidden=12&epochs=5000&batch_size=16", timeout=60_000)
+        page.get_by_text("Train a network").first.wait_for(timeout=30_000)
+        name = page.get_by_label("Run name (optional)")
+        name.fill(RUN)
+        name.press("Enter")
+        page.wait_for_timeout(800)
+        page.get_by_role("button", name="Start training").click()
+        sidebar = page.locator('[data-testid="stSidebar"]')
+        for title in PAGES:
+            page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+            sidebar.get_by_text(RUN).first.wait_for(timeout=20_000)
+            assert sidebar.get_by_role("button", name="Watch").count() == 1, title
+            assert_no_exception_shown(page)
+        page.locator('[data-testid="stSidebarNav"] a').filter(has_text="Compare runs").click()
+        page.get_by_text("Hyperparameters vs test accuracy").first.wait_for(timeout=20_000)
+        sidebar.get_by_role("button", name="Watch").click()
+        page.get_by_text("Train a network").first.wait_for(timeout=20_000)
+        page.get_by_role("button", name="Stop").click(timeout=20_000)
+        page.get_by_text("Stopped: stopped by the user").wait_for(timeout=30_000)
+        sidebar.get_by_text("No run is training").first.wait_for(timeout=20_000)
+        assert page.errors == [], page.errors
