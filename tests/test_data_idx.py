@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reliability_helpers import time_limit
 
 from netlib.data import DataError, read_idx, write_idx
 from netlib.data.idx import gunzip
@@ -18,6 +19,7 @@ RNG = np.random.default_rng(0)
 IMAGES = RNG.integers(0, 256, size=(7, 5, 5), dtype=np.uint8)
 LABELS = np.array([0, 1, 2, 3, 4, 5, 9], dtype=np.int64)
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PARSE_LIMIT = 5.0  # seconds for one tiny input: far above the milliseconds it takes
 
 
 @pytest.mark.parametrize(
@@ -101,7 +103,7 @@ def test_huge_declared_shape_does_not_allocate():
 @FUZZ
 @given(st.binary(max_size=300))
 def test_random_bytes_only_raise_data_error(data):
-    with contextlib.suppress(DataError):
+    with contextlib.suppress(DataError), time_limit(PARSE_LIMIT, "read_idx"):
         assert isinstance(read_idx(data), np.ndarray)  # when it parses, it is an array
 
 
@@ -109,7 +111,7 @@ def test_random_bytes_only_raise_data_error(data):
 @given(st.sampled_from([write_idx(IMAGES), gzip.compress(write_idx(LABELS))]), st.data())
 def test_every_truncation_is_a_data_error(full, data):
     cut = data.draw(st.integers(0, len(full) - 1))
-    with pytest.raises(DataError):
+    with pytest.raises(DataError), time_limit(PARSE_LIMIT, "read_idx"):
         read_idx(full[:cut])
 
 
@@ -122,5 +124,5 @@ def test_mutated_files_only_raise_data_error(full, edits):
     data = bytearray(full)
     for pos, value in edits:
         data[pos % len(data)] = value
-    with contextlib.suppress(DataError):
+    with contextlib.suppress(DataError), time_limit(PARSE_LIMIT, "read_idx"):
         assert isinstance(read_idx(bytes(data)), np.ndarray)

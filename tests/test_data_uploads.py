@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reliability_helpers import time_limit
 
 from netlib.data import DataError, dataset_from_upload, load_dataset, parse_upload, write_idx
 from netlib.data.npz import read_npz, write_npz
@@ -241,6 +242,7 @@ def test_bundled_sample_round_trips_through_upload_formats():
 
 # --- Fuzz: random and damaged bytes only ever raise DataError ------------------------------
 
+PARSE_LIMIT = 5.0  # seconds for one tiny input: far above the milliseconds it takes
 NAMES = st.sampled_from(["u.csv", "u.npz", "u-idx3-ubyte", "u.gz", "u.csv.gz", "u", "u.npy"])
 VALID = [
     csv_bytes(),
@@ -252,7 +254,8 @@ VALID = [
 
 def _check_only_data_error(name, data):
     try:
-        images, labels = parse_upload(name, data)
+        with time_limit(PARSE_LIMIT, f"parsing {name}"):  # never a hang
+            images, labels = parse_upload(name, data)
     except DataError:
         return
     assert images.dtype == np.uint8 and labels.dtype == np.int64 and len(images) == len(labels)
@@ -286,6 +289,6 @@ def test_mutations(name, full, edits):
 @FUZZ
 @given(st.binary(max_size=200), st.binary(max_size=200))
 def test_random_idx_pairs(a, b):
-    with contextlib.suppress(DataError):
+    with contextlib.suppress(DataError), time_limit(PARSE_LIMIT, "parsing an IDX pair"):
         images, labels = parse_uploads([("a-idx3-ubyte", a), ("b-idx1-ubyte.gz", b)])
         assert images.dtype == np.uint8 and len(images) == len(labels)

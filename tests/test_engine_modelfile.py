@@ -2,6 +2,7 @@
 
 import io
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -29,6 +30,26 @@ def test_save_load_gives_identical_predictions(tmp_path, dtype):
     assert net2.logits(x).tobytes() == net.logits(x).tobytes()
     assert [p.dtype for p in net2.params()] == [np.dtype(dtype)] * 6
     assert not list(path.parent.glob(".tmp-*"))  # the temporary file was renamed away
+
+
+def test_a_write_that_fails_midway_leaves_the_previous_file_whole(tmp_path, monkeypatch):
+    """Atomic save: a crash (here: fsync failing after half the bytes are written) leaves the
+    old model loadable and no temporary file behind."""
+    net, cfg = _model()
+    path = tmp_path / "best.npz"
+    save_model(path, net, cfg, {"epoch": 1})
+    before = path.read_bytes()
+
+    def crash(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", crash)
+    bigger, cfg2 = _model(hidden=(30, 20))
+    with pytest.raises(OSError, match="No space"):
+        save_model(path, bigger, cfg2, {"epoch": 2})
+    assert path.read_bytes() == before
+    assert load_model(path)[2] == {"epoch": 1}
+    assert not list(tmp_path.glob(".tmp-*"))
 
 
 def test_no_hidden_layer_round_trips():

@@ -14,7 +14,15 @@ from synthetic_data import synthetic_dataset
 
 from netlib.config import NetConfig
 from netlib.network import MLP
-from runlayer import NoWeightsError, RunError, RunNotFoundError, RunRegistry, RunStore, StoreError
+from runlayer import (
+    NoWeightsError,
+    RunError,
+    RunNotFoundError,
+    RunRegistry,
+    RunStore,
+    StoreError,
+    paths,
+)
 from runlayer.curve import DownsampledCurve
 from runlayer.paths import RUN_ID_RE
 
@@ -262,6 +270,36 @@ def test_home_defaults_to_netlib_home(tmp_path, monkeypatch):
     assert store.home == (tmp_path / "from-env").resolve()
     assert (tmp_path / "from-env" / "runs.sqlite3").is_file()
     store.close()
+
+
+def test_without_netlib_home_runs_go_to_the_per_user_data_dir(tmp_path, monkeypatch):
+    monkeypatch.delenv("NETLIB_HOME", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert paths.default_home() == tmp_path / "xdg" / "digit-net"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    assert paths.default_home() == tmp_path / "me" / ".local" / "share" / "digit-net"
+    store = RunStore()
+    assert store.home == (tmp_path / "me" / ".local" / "share" / "digit-net").resolve()
+    store.close()
+
+
+def test_the_database_is_in_wal_mode_and_readable_while_a_writer_holds_it(tmp_path):
+    """WAL: pages read the run list while the training thread is in the middle of a write."""
+    store = RunStore(tmp_path)
+    run_id = store.create_run(NetConfig(), "r")
+    db = tmp_path / "runs.sqlite3"
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("UPDATE runs SET name='half-written' WHERE id=?", (run_id,))
+    try:
+        assert [r.name for r in store.list_runs()] == ["r"]  # not blocked, sees the last commit
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        store.close()
 
 
 def test_downsampled_curve_stays_bounded_and_even():
