@@ -5,11 +5,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
+from local_http import local_http_server
 
 from netlib.data import DataError, is_cached, load_dataset, sources, write_idx
 from netlib.data.download import RemoteFile, default_data_dir, fetch
@@ -31,40 +30,10 @@ def remote(part: str, by: str = "sha256") -> RemoteFile:
     return RemoteFile(name, sha256=hashlib.sha256(gzip.decompress(GZ[part])).hexdigest())
 
 
-class Handler(BaseHTTPRequestHandler):
-    """Serves server.routes: path -> (mode, body); mode is ok, drop, or missing (404)."""
-
-    def do_GET(self):  # noqa: N802 (http.server's naming)
-        mode, body = self.server.routes.get(self.path, ("missing", b""))
-        self.server.hits.append(self.path)
-        if mode == "missing":
-            self.send_error(404, "Not Found")
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if mode == "drop":
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def server():
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.routes, srv.hits = {}, []
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    srv.base = f"http://127.0.0.1:{srv.server_address[1]}"
-    yield srv
-    srv.shutdown()
-    srv.server_close()
+    with local_http_server() as srv:
+        yield srv
 
 
 @pytest.fixture

@@ -178,3 +178,38 @@ def test_pause_resume_a_new_rate_and_stop_from_the_page(app):
     assert _wait_until(app, lambda at: any("Stopped" in w.value for w in at.warning))
     record = state.get_registry().store.get_run(run_id)
     assert record.status == "stopped" and record.epochs_done < 2000
+
+
+def test_every_choice_made_on_the_page_reaches_the_run(app):
+    app.run()
+    choices = {
+        "f_dataset": "digits-8x8",
+        "f_activation": "tanh",
+        "f_loss": "mse",
+        "f_optimizer": "adam",
+        "f_schedule": "cosine",
+        "f_init": "xavier",
+        "f_dtype": "float64",
+    }
+    for key, value in choices.items():
+        app.selectbox(key=key).set_value(value).run()
+    app.text_input(key="f_hidden").set_value("24, 12").run()
+    for key, value in (("f_epochs", 2), ("f_l2", 0.001), ("f_dropout", 0.2), ("f_seed", 7)):
+        app.number_input(key=key).set_value(value).run()
+    app.select_slider(key="f_lr").set_value(0.01).run()
+    _button(app, "Start training").click().run()
+    assert _wait_until(app, lambda at: any("Finished" in s.value for s in at.success))
+    [record] = state.get_registry().store.list_runs()
+    cfg = record.config
+    assert (cfg.dataset, cfg.activation, cfg.loss, cfg.optimizer) == (
+        "digits-8x8", "tanh", "mse", "adam",
+    )  # fmt: skip
+    assert (cfg.schedule, cfg.init, cfg.dtype, cfg.hidden) == (
+        "cosine",
+        "xavier",
+        "float64",
+        (24, 12),
+    )
+    assert (cfg.epochs, cfg.l2, cfg.dropout, cfg.seed, cfg.lr) == (2, 0.001, 0.2, 7, 0.01)
+    net, _, _ = state.get_registry().store.load_weights(record.id)
+    assert net.sizes == [64, 24, 12, 10] and net.weights[0].dtype == "float64"
