@@ -20,6 +20,8 @@ LONG_RUN = """
 import gc, json, sys, threading, time
 sys.path[:0] = [{root!r}, {tests!r}]
 import figures
+from app.live_view import LIVE_LOSS_POINTS, memo_json  # the page's own figure cache
+from app.state import figure_cache
 from reliability_helpers import rss_mb
 from netlib.config import NetConfig
 from netlib.network import MLP
@@ -42,13 +44,19 @@ config = NetConfig(dataset="digits-8x8", hidden=(64,), epochs=300, batch_size=32
 run_id = reg.start(config, name="300 epochs")
 polls = 0
 
-def page():  # a tab: poll the snapshot and draw its figures, like the Train page
+def page():  # a tab: poll the snapshot and build its charts as the Train page does
     global polls
     while True:
         snap = reg.snapshot(run_id)
-        figures.loss_curve(snap.curve_steps, snap.curve_losses)
-        if snap.net is not None and polls % 10 == 0:
-            figures.weight_tiles(snap.net.weights[0], (8, 8))
+        m = snap.metrics
+        memo_json(f"loss_{{run_id}}", (snap.step, len(m)), lambda: figures.loss_curve(
+            snap.curve_steps, snap.curve_losses, epoch_steps=[r["step"] for r in m],
+            train_epoch_loss=[r["train_loss"] for r in m],
+            val_epoch_loss=[r["val_loss"] for r in m], max_points=LIVE_LOSS_POINTS,
+        ))
+        if snap.net is not None:
+            memo_json(f"tiles_{{run_id}}", snap.net_version,
+                      lambda: figures.weight_tiles(snap.net.weights[0], (8, 8)))
         polls += 1
         if not snap.active:
             return
@@ -64,7 +72,7 @@ steps, _ = reg.store.batch_losses(run_id)
 print(json.dumps(dict(
     status=status, seconds=time.monotonic() - t0, marks=marks, peak=rss_mb()["VmHWM"],
     curve=len(snap.curve_steps), cap=reg.curve_points, stored=len(steps), steps=snap.step,
-    polls=polls, epochs=len(reg.store.epoch_metrics(run_id)),
+    polls=polls, epochs=len(reg.store.epoch_metrics(run_id)), builds=figure_cache().builds,
 )))
 reg.close()
 """
@@ -82,7 +90,8 @@ def test_a_300_epoch_run_watched_by_a_page_keeps_memory_bounded(tmp_path):
     growth = at300["VmRSS"] - at50["VmRSS"]
     print(
         f"\n[memory] 300 epochs of digits-8x8 ({r['steps']:,} batches) in {r['seconds']:.1f} s, "
-        f"{r['polls']:,} page polls: RSS {at50['VmRSS']:.1f} MB at epoch 50 -> "
+        f"{r['polls']:,} page polls ({r['builds']:,} charts built): "
+        f"RSS {at50['VmRSS']:.1f} MB at epoch 50 -> "
         f"{at300['VmRSS']:.1f} MB at epoch 300 (growth {growth:+.1f} MB); peak RSS "
         f"{r['peak']:.1f} MB; curve {r['curve']} points (cap {r['cap']}), {r['stored']} stored; "
         f"networks alive {at50['nets']} -> {at300['nets']}"
@@ -91,6 +100,7 @@ def test_a_300_epoch_run_watched_by_a_page_keeps_memory_bounded(tmp_path):
     assert r["steps"] > 4 * r["cap"]  # long enough for the curve to be thinned twice
     assert r["cap"] // 2 <= r["curve"] <= r["cap"] and r["stored"] == r["curve"]
     assert growth < 50
+    assert r["builds"] > r["polls"] // 2  # the page's figure cache was really exercised
     assert at300["nets"] <= at50["nets"] + 2 <= 12  # old snapshots are not kept
 
 
