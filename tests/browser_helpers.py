@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -70,8 +71,9 @@ def streamlit_server(
                     raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
                 time.sleep(0.2)
             yield proc
-        finally:
-            os.killpg(proc.pid, signal.SIGTERM)
+        finally:  # the test may have killed it already
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
