@@ -130,3 +130,45 @@ def test_the_form_ranges_are_the_ranges_of_the_boxes(page):
     for key, (low, high) in form.NUMBER_RANGES.items():
         box = at.number_input(key=key)
         assert (box.min, box.max) == (low, high), key
+
+
+@pytest.mark.browser
+def test_out_of_range_numbers_typed_in_a_browser_are_refused_with_a_message(tmp_path):
+    """What a person sees: the number box names the allowed range and keeps the last valid
+    value, letters cannot be typed at all, and Start uses only valid values."""
+    from browser_helpers import browser_page, dashboard_server, require_browser
+
+    from runlayer import RunStore
+
+    require_browser()
+    home = tmp_path / "home"
+    with dashboard_server(home) as url, browser_page(1300, 1600) as page:
+        page.goto(f"{url}/?epochs=2&dropout=0.1")
+        page.get_by_text("Train a network").first.wait_for(timeout=30_000)
+        for label, typed, allowed in (
+            ("Epochs", "0", "between 1 and 5000"),
+            ("Epochs", "-5", "between 1 and 5000"),
+            ("Dropout (hidden layers)", "1", "between 0.00 and 0.95"),
+        ):
+            box = page.get_by_label(label)
+            box.fill(typed)
+            box.press("Enter")
+            holder = page.locator('[data-testid="stNumberInput"]').filter(has_text=label).first
+            holder.get_by_text("Number is outside the allowed range").wait_for(timeout=10_000)
+            assert allowed in holder.inner_text()
+        l2 = page.get_by_label("L2 weight decay")
+        l2.fill("")
+        l2.press_sequentially("nan")  # a number box takes no letters
+        assert "nan" not in l2.input_value().lower()
+        l2.press("Enter")
+        page.wait_for_timeout(1000)
+        page.get_by_role("button", name="Start training").click()
+        page.get_by_text("Finished. Test accuracy").first.wait_for(timeout=120_000)
+    store = RunStore(home)
+    try:
+        [record] = store.list_runs()
+        cfg = record.config
+        assert (cfg.epochs, cfg.dropout, record.epochs_done) == (2, 0.1, 2)
+        assert math.isfinite(cfg.l2) and cfg.l2 >= 0
+    finally:
+        store.close()
