@@ -51,6 +51,12 @@ def test_the_table_lists_every_run_with_its_stored_results(app, home):
         assert row["test acc"] == pytest.approx(rec.final_test_acc)
         assert row["best val acc"] == pytest.approx(rec.best_val_acc)
         assert row["epochs"] == f"{TINY.epochs}/{TINY.epochs}" and row["lr"] == rec.config.lr
+        cfg = rec.config
+        assert (row["activation"], row["optimizer"], row["batch"]) == (
+            cfg.activation, cfg.optimizer, cfg.batch_size,
+        )  # fmt: skip
+        assert (row["dropout"], row["l2"], row["loss"]) == (cfg.dropout, cfg.l2, cfg.loss)
+        assert row["seconds"] == round(rec.train_seconds, 1) and rec.train_seconds > 0
 
 
 def test_picked_runs_are_overlaid_one_line_each(app):

@@ -3,8 +3,9 @@
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
-from apptest_helpers import live_figures
+from apptest_helpers import array, live_figures
 from streamlit.testing.v1 import AppTest
 
 from app import state
@@ -213,3 +214,19 @@ def test_every_choice_made_on_the_page_reaches_the_run(app):
     assert (cfg.epochs, cfg.l2, cfg.dropout, cfg.seed, cfg.lr) == (2, 0.001, 0.2, 7, 0.01)
     net, _, _ = state.get_registry().store.load_weights(record.id)
     assert net.sizes == [64, 24, 12, 10] and net.weights[0].dtype == "float64"
+
+
+def test_the_weight_heatmap_changes_while_the_run_trains(app):
+    app.run()
+    app.text_input(key="f_hidden").set_value("16").run()
+    app.number_input(key="f_epochs").set_value(2000).run()
+    _button(app, "Start training").click().run()
+    run_id = app.session_state["keep_run_id"]
+    tiles = f"tiles_{run_id}"
+    assert _wait_until(app, lambda at: tiles in live_figures(at))
+    first = array(live_figures(app)[tiles]["data"][0]["z"]).copy()
+    assert _wait_until(
+        app, lambda at: not np.array_equal(array(live_figures(at)[tiles]["data"][0]["z"]), first)
+    )  # the page's next polls show newer weights, with the run still going
+    assert _snap(app).status == "running"
+    state.get_registry().stop(run_id)
