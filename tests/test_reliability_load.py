@@ -253,7 +253,11 @@ def test_real_server_answers_pages_while_tabs_runs_train(tmp_path):
                 if len(rows) == TABS and all(s not in ACTIVE_STATUSES for _, s in rows):
                     break
                 time.sleep(0.2)
-            finished_shown = sum(_shows(page, "Finished. Test accuracy") for page in watching)
+            not_shown = [
+                page.locator('[data-testid="stMain"]').inner_text()[:600]
+                for page in watching
+                if not _shows(page, "Finished. Test accuracy")
+            ]
             for page in watching:
                 page.close()
             last = browser.new_page(viewport={"width": 1100, "height": 900})  # a later visit
@@ -277,7 +281,7 @@ def test_real_server_answers_pages_while_tabs_runs_train(tmp_path):
     )
     assert failures == []
     assert [s for _, s in rows] == ["stopped"] + ["finished"] * TABS
-    assert finished_shown == TABS  # every watching tab saw its own run end
+    assert not_shown == []  # every watching tab saw its own run end
     assert sorted(json.loads(c)["hidden"][0] for c, _ in rows[1:]) == widths
     assert all(sum(s in ACTIVE_TRAINING for s in x) <= cores for x in samples)
     assert max(worst.values()) < 15 and new_tab < 30
