@@ -6,6 +6,12 @@ Kept here so the figure modules stay short and every page looks the same.
 from __future__ import annotations
 
 import numpy as np
+
+# Imported here, before any figure is built: plotly checks for pandas by peeking at sys.modules,
+# so a figure built in one server thread while another thread is still importing pandas (the
+# Compare page does) sees a half-initialised module and fails ("no attribute 'Series'"). Seen
+# in CI when a tab switched pages while its live charts were drawing.
+import pandas  # noqa: F401
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 

@@ -1,6 +1,8 @@
 """figures.theme: the shared look, and every public figure using it."""
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +11,8 @@ import pytest
 
 import figures
 from figures.theme import FONT, MARGIN, PALETTE, empty_figure, histogram_bar, run_color, style
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_style_sets_font_margins_height_and_title():
@@ -81,3 +85,13 @@ def test_no_streamlit_import_anywhere_in_the_package():
     assert len(files) >= 6
     for path in files:
         assert not pattern.search(path.read_text()), path.name
+
+
+def test_importing_figures_imports_pandas_first():
+    """Guard for a thread race: plotly uses pandas only if sys.modules already holds it, and a
+    half-imported pandas (another thread importing it) breaks figure building."""
+    code = "import sys, figures; print('pandas' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "True", done.stderr[-1000:]
