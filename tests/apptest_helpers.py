@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import time
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 SUBSET = "mnist-lens-subset"
 #: A run that trains in a second or two on the subset.
 TINY = NetConfig(dataset=SUBSET, hidden=(16,), activation="relu", epochs=2, seed=3)
+
+
+# -- waiting for a live page -------------------------------------------------------------------
+def poll_page(at: AppTest, predicate, seconds: float = 60.0) -> bool:
+    """Rerun the page (each run is one tick of its live fragments) until predicate(at)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        at.run()
+        assert not at.exception, at.exception
+        if predicate(at):
+            return True
+    return False
 
 
 # -- reading the page back -------------------------------------------------------------------

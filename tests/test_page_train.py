@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import array, live_figures
+from apptest_helpers import array, live_figures, poll_page
 from streamlit.testing.v1 import AppTest
 
 from app import state
@@ -25,17 +25,6 @@ def app(tmp_path, monkeypatch):
 
 def _button(at, words):
     return next(b for b in at.button if words in b.label)
-
-
-def _wait_until(at, predicate, seconds=60.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        at.run()
-        assert not at.exception, at.exception
-        if predicate(at):
-            return True
-    return False
 
 
 def test_page_opens_with_the_default_settings(app):
@@ -92,7 +81,7 @@ def test_start_trains_and_streams_until_finished(app):
     app.number_input(key="f_epochs").set_value(2).run()
     _button(app, "Start training").click().run()
     assert not app.exception
-    assert _wait_until(app, lambda at: any("Finished" in s.value for s in at.success))
+    assert poll_page(app, lambda at: any("Finished" in s.value for s in at.success))
     run_id = app.session_state["keep_run_id"]
     charts = live_figures(app)
     assert {f"loss_{run_id}", f"acc_{run_id}", f"tiles_{run_id}"} <= set(charts)
@@ -111,7 +100,7 @@ def test_weight_views_show_one_chart_at_a_time(app):
     app.text_input(key="f_hidden").set_value("16").run()
     app.number_input(key="f_epochs").set_value(1).run()
     _button(app, "Start training").click().run()
-    assert _wait_until(app, lambda at: any("Finished" in s.value for s in at.success))
+    assert poll_page(app, lambda at: any("Finished" in s.value for s in at.success))
     run_id = app.session_state["keep_run_id"]
     titles = _chart_titles(app)
     assert any(t.startswith("First-layer weights: 16 of 16") for t in titles)
@@ -130,7 +119,7 @@ def test_a_diverging_run_shows_its_reason(app):
     app.number_input(key="f_epochs").set_value(3).run()
     app.select_slider(key="f_lr").set_value(100.0).run()
     _button(app, "Start training").click().run()
-    assert _wait_until(app, lambda at: any("diverged" in e.value for e in at.error))
+    assert poll_page(app, lambda at: any("diverged" in e.value for e in at.error))
     assert any("lower the learning rate" in e.value for e in app.error)
 
 
@@ -151,16 +140,21 @@ def _snap(app):
     return state.get_registry().snapshot(app.session_state["keep_run_id"])
 
 
-def test_pause_resume_a_new_rate_and_stop_from_the_page(app):
+def _start_long_run(app) -> str:
+    """Start a 2,000-epoch run from the page (it trains until stopped); returns its id."""
     app.run()
     app.text_input(key="f_hidden").set_value("16").run()
     app.number_input(key="f_epochs").set_value(2000).run()
     _button(app, "Start training").click().run()
-    run_id = app.session_state["keep_run_id"]
-    assert _wait_until(app, lambda at: _snap(at).status == "running" and _snap(at).step > 0)
+    return app.session_state["keep_run_id"]
+
+
+def test_pause_resume_a_new_rate_and_stop_from_the_page(app):
+    run_id = _start_long_run(app)
+    assert poll_page(app, lambda at: _snap(at).status == "running" and _snap(at).step > 0)
 
     app.button(key=f"pause_{run_id}").click().run()
-    assert _wait_until(app, lambda at: _snap(at).status == "paused")
+    assert poll_page(app, lambda at: _snap(at).status == "paused")
     assert any("paused" in m.value for m in app.markdown)
     step = _snap(app).step
     time.sleep(0.5)
@@ -170,13 +164,13 @@ def test_pause_resume_a_new_rate_and_stop_from_the_page(app):
     app.button(key=f"apply_lr_{run_id}").click().run()
     assert not app.exception
     app.button(key=f"resume_{run_id}").click().run()
-    assert _wait_until(app, lambda at: _snap(at).step > step + 5)
+    assert poll_page(app, lambda at: _snap(at).step > step + 5)
     assert _snap(app).lr == 0.0125  # the running run took the new rate
-    assert _wait_until(app, lambda at: "lr 0.0125" in at.get("progress")[0].proto.text)
+    assert poll_page(app, lambda at: "lr 0.0125" in at.get("progress")[0].proto.text)
     assert app.number_input(key=f"lr_{run_id}").label == "Learning rate (now 0.0125)"
 
     app.button(key=f"stop_{run_id}").click().run()
-    assert _wait_until(app, lambda at: any("Stopped" in w.value for w in at.warning))
+    assert poll_page(app, lambda at: any("Stopped" in w.value for w in at.warning))
     record = state.get_registry().store.get_run(run_id)
     assert record.status == "stopped" and record.epochs_done < 2000
 
@@ -199,7 +193,7 @@ def test_every_choice_made_on_the_page_reaches_the_run(app):
         app.number_input(key=key).set_value(value).run()
     app.select_slider(key="f_lr").set_value(0.01).run()
     _button(app, "Start training").click().run()
-    assert _wait_until(app, lambda at: any("Finished" in s.value for s in at.success))
+    assert poll_page(app, lambda at: any("Finished" in s.value for s in at.success))
     [record] = state.get_registry().store.list_runs()
     cfg = record.config
     assert (cfg.dataset, cfg.activation, cfg.loss, cfg.optimizer) == (
@@ -217,15 +211,11 @@ def test_every_choice_made_on_the_page_reaches_the_run(app):
 
 
 def test_the_weight_heatmap_changes_while_the_run_trains(app):
-    app.run()
-    app.text_input(key="f_hidden").set_value("16").run()
-    app.number_input(key="f_epochs").set_value(2000).run()
-    _button(app, "Start training").click().run()
-    run_id = app.session_state["keep_run_id"]
+    run_id = _start_long_run(app)
     tiles = f"tiles_{run_id}"
-    assert _wait_until(app, lambda at: tiles in live_figures(at))
+    assert poll_page(app, lambda at: tiles in live_figures(at))
     first = array(live_figures(app)[tiles]["data"][0]["z"]).copy()
-    assert _wait_until(
+    assert poll_page(
         app, lambda at: not np.array_equal(array(live_figures(at)[tiles]["data"][0]["z"]), first)
     )  # the page's next polls show newer weights, with the run still going
     assert _snap(app).status == "running"

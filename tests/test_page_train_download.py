@@ -4,11 +4,11 @@ trains on the downloaded images and finishes."""
 
 import gzip
 import hashlib
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_helpers import poll_page
 from local_http import local_http_server
 from streamlit.testing.v1 import AppTest
 
@@ -48,18 +48,6 @@ def fashion_server(tmp_path, monkeypatch):
         state.get_registry.clear()
 
 
-def _poll(at, predicate, seconds=60.0):
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        at.run()
-        assert not at.exception, at.exception
-        if predicate(at):
-            return True
-    return False
-
-
 def _bar(at):
     return at.get("progress")[0].proto
 
@@ -75,13 +63,13 @@ def test_a_run_on_fashion_mnist_shows_its_download_then_trains(fashion_server):
     name = sources.FASHION_FILES["train_images"].name
     size = len(GZ["train_images"])
     assert size // 2 > CHUNK
-    assert _poll(at, lambda a: _bar(a).value > 0 and name in _bar(a).text)
+    assert poll_page(at, lambda a: _bar(a).value > 0 and name in _bar(a).text)
     # stalled at half the file: the bar shows the bytes read so far (whole chunks), not 0
     assert _bar(at).value == int(100 * CHUNK * (size // 2 // CHUNK) / size)
     assert f"loading data {name} 0.3 MB of {size / 1e6:.1f} MB" in _bar(at).text
     fashion_server.release.set()
 
-    assert _poll(at, lambda a: any("Finished" in s.value for s in a.success))
+    assert poll_page(at, lambda a: any("Finished" in s.value for s in a.success))
     run_id = at.session_state["keep_run_id"]
     record = state.get_registry().store.get_run(run_id)
     assert record.config.dataset == "fashion-mnist" and record.status == "finished"
