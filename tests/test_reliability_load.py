@@ -191,6 +191,24 @@ def _shows(page, text: str, timeout_ms: int = 30_000) -> bool:
         return False
 
 
+def _record_events(page) -> list[str]:
+    """Crashes, page errors and console errors of a tab, for the failure message."""
+    seen: list[str] = []
+    page.on("crash", lambda _: seen.append("renderer crashed"))
+    page.on("pageerror", lambda e: seen.append(f"page error: {e}"))
+    page.on("console", lambda m: m.type == "error" and seen.append(f"console: {m.text[:200]}"))
+    return seen
+
+
+def _what_it_shows(page, events: list[str]) -> str:
+    """A tab's visible text (or why there is none) and its recorded events."""
+    try:
+        text = page.evaluate("() => document.body.innerText.slice(0, 600)")
+    except Exception as exc:  # noqa: BLE001 - a crashed or hung tab: say so in the failure
+        text = f"<no text: {type(exc).__name__}: {str(exc)[:200]}>"
+    return f"{page.url}\n{text}\nevents: {events[-8:]}"
+
+
 @pytest.mark.browser
 def test_real_server_answers_pages_while_tabs_runs_train(tmp_path):
     """The real server: a first tab starts a long run and closes (runs outlive their tab), then
@@ -222,6 +240,7 @@ def test_real_server_answers_pages_while_tabs_runs_train(tmp_path):
             stop.wait(0.2)
 
     widths = [16 + 8 * i for i in range(TABS)]
+    events: dict = {}
     watcher = threading.Thread(target=watch, daemon=True)
     with streamlit_server(home, port), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -236,6 +255,7 @@ def test_real_server_answers_pages_while_tabs_runs_train(tmp_path):
             watching = []
             for i, width in enumerate(widths):  # tab after tab: open, start, keep watching
                 page = browser.new_page(viewport={"width": 1100, "height": 900})
+                events[page] = _record_events(page)
                 page.goto(f"{url}/?hidden={width}&epochs=3&seed={i}", timeout=120_000)
                 page.get_by_role("button", name="Start training").click(timeout=120_000)
                 page.get_by_text(f"mnist-sample {width} sgd").first.wait_for(timeout=60_000)
@@ -254,7 +274,7 @@ def test_real_server_answers_pages_while_tabs_runs_train(tmp_path):
                     break
                 time.sleep(0.2)
             not_shown = [
-                page.locator('[data-testid="stMain"]').inner_text()[:600]
+                _what_it_shows(page, events[page])
                 for page in watching
                 if not _shows(page, "Finished. Test accuracy")
             ]
