@@ -23,19 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from browser_helpers import browser_page, dashboard_server  # noqa: E402
+from browser_helpers import browser_page, dashboard_server, start_named_run  # noqa: E402
 
 from runlayer.store import RunStore  # noqa: E402
-
-
-def start_run(page, url: str, preset: str, epochs: int, name: str) -> None:
-    page.goto(f"{url}/?preset={preset}&epochs={epochs}")
-    page.get_by_text("Train a network").wait_for(timeout=30_000)
-    page.get_by_label("Run name (optional)").fill(name)
-    page.get_by_label("Run name (optional)").press("Enter")
-    page.wait_for_timeout(800)
-    page.get_by_role("button", name="Start training").click()
-    page.get_by_text(name).first.wait_for(timeout=30_000)
 
 
 def wait_finished(store: RunStore, name: str, timeout: float = 600) -> dict:
@@ -67,7 +57,7 @@ def main() -> int:
         for i in range(args.pairs):
             for mode in ("watched", "unwatched") if i % 2 == 0 else ("unwatched", "watched"):
                 name = f"bench {mode} {i}"
-                start_run(page, url, args.preset, args.epochs, name)
+                start_named_run(page, f"{url}/?preset={args.preset}&epochs={args.epochs}", name)
                 if mode == "unwatched":
                     page.goto("about:blank")  # nobody polls the live view now
                 r = wait_finished(store, name)

@@ -115,6 +115,19 @@ def browser_page(width: int = 1500, height: int = 1800):
             browser.close()
 
 
+def start_named_run(page, link: str, name: str) -> None:
+    """Open the Train page at `link` (its query string sets the form), name the run and press
+    Start; returns once the page shows the run."""
+    page.goto(link, timeout=60_000)
+    page.get_by_text("Train a network").first.wait_for(timeout=30_000)
+    box = page.get_by_label("Run name (optional)")
+    box.fill(name)
+    box.press("Enter")
+    page.wait_for_timeout(800)  # the rerun that takes the name
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text(name).first.wait_for(timeout=30_000)
+
+
 def assert_no_exception_shown(page) -> None:
     shown = page.locator('[data-testid="stException"]')
     assert shown.count() == 0, shown.first.inner_text()

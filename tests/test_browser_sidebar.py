@@ -12,6 +12,7 @@ from browser_helpers import (
     browser_page,
     dashboard_server,
     require_browser,
+    start_named_run,
 )
 
 pytestmark = pytest.mark.browser
@@ -22,13 +23,7 @@ RUN = "sidebar long run"
 def test_every_page_lists_the_active_run_and_watch_leads_back_to_it(tmp_path):
     require_browser()
     with dashboard_server(tmp_path / "home") as url, browser_page() as page:
-        page.goto(f"{url}/?hidden=12&epochs=5000&batch_size=16", timeout=60_000)
-        page.get_by_text("Train a network").first.wait_for(timeout=30_000)
-        name = page.get_by_label("Run name (optional)")
-        name.fill(RUN)
-        name.press("Enter")
-        page.wait_for_timeout(800)
-        page.get_by_role("button", name="Start training").click()
+        start_named_run(page, f"{url}/?hidden=12&epochs=5000&batch_size=16", RUN)
         sidebar = page.locator('[data-testid="stSidebar"]')
         for title in PAGES:
             page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()

@@ -13,7 +13,14 @@ import sqlite3
 import time
 
 import pytest
-from browser_helpers import CHROMIUM, CHROMIUM_ARGS, free_port, require_browser, streamlit_server
+from browser_helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    free_port,
+    require_browser,
+    start_named_run,
+    streamlit_server,
+)
 
 from runlayer import RunStore
 
@@ -45,12 +52,7 @@ def test_sigkill_of_the_real_server_mid_epoch_leaves_an_interrupted_run(tmp_path
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 900})
         with streamlit_server(home, port) as server:
-            page.goto(f"{url}/?hidden=32&epochs=5000&batch_size=8", timeout=60_000)
-            name = page.get_by_label("Run name (optional)")
-            name.fill(NAME)
-            name.press("Enter")
-            page.wait_for_timeout(800)
-            page.get_by_role("button", name="Start training").click()
+            start_named_run(page, f"{url}/?hidden=32&epochs=5000&batch_size=8", NAME)
             deadline = time.monotonic() + 120
             while (_progress(home) or ("", 0))[1] < 2:  # two epochs saved, the third under way
                 assert time.monotonic() < deadline, f"no two epochs in time: {_progress(home)}"
