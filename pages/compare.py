@@ -5,7 +5,7 @@ import streamlit as st
 import figures
 from app.compare_table import PARALLEL_DIMENSIONS, curve_series, parallel_rows, runs_table
 from app.entry import require_entry
-from app.live_chart import live_chart
+from app.live_view import show_live
 from app.state import get_registry
 
 require_entry(__file__)
@@ -79,12 +79,14 @@ def overlay() -> None:
         snap = registry.snapshot(run_id)
         metrics = list(snap.metrics) if snap else registry.store.epoch_metrics(run_id)
         runs.append(curve_series(by_id[run_id].name, metrics))
-    # Live charts: redrawn in place each second while a picked run trains, not remounted.
-    version = tuple((r["name"], len(r["epochs"])) for r in runs)
-    c1, c2 = st.columns(2)
+    # Live charts, updated in place; each is built once per change of the picked runs' names
+    # or epochs, for all tabs (the same cache as the Train page's charts).
+    shown = zip(picked, runs, strict=True)
+    version = tuple((run_id, r["name"], len(r["epochs"])) for run_id, r in shown)
+    columns = st.columns(2)
     for column, key, metric in OVERLAYS:
-        figure_json = figures.compare_curves(runs, metric).to_json()
-        live_chart(figure_json, key=key, version=version, container=c1 if column == 0 else c2)
+        build = lambda m=metric: figures.compare_curves(runs, m)  # noqa: E731
+        show_live(key, version, build, columns[column])
 
 
 overlay()
