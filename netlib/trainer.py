@@ -98,6 +98,7 @@ class Trainer:
         self._loss = LOSSES[config.loss]
         self._unpaused = threading.Event()
         self._unpaused.set()
+        self._held = threading.Event()  # set while the loop waits in a pause, no batch in flight
         self._stop = threading.Event()
         self._requested_lr: float | None = None
         self._lr_scale = 1.0
@@ -124,6 +125,12 @@ class Trainer:
     @property
     def paused(self) -> bool:
         return not self._unpaused.is_set()
+
+    @property
+    def held(self) -> bool:
+        """Whether the loop is waiting in a pause: a pause is requested at once but takes hold
+        only after the batch in flight, and observers (tests, pages) can wait for this."""
+        return self._held.is_set()
 
     # -- the loop ----------------------------------------------------------------------------
     def batch_size(self) -> int:
@@ -169,7 +176,9 @@ class Trainer:
             for b in range(batches):
                 if not self._unpaused.is_set():
                     train_seconds += time.perf_counter() - t0
+                    self._held.set()
                     self._unpaused.wait()
+                    self._held.clear()
                     t0 = time.perf_counter()
                 if self._stop.is_set():
                     train_seconds += time.perf_counter() - t0

@@ -53,6 +53,7 @@ class LiveSnapshot:
     created: float
     started: float | None
     ended: float | None
+    held: bool = False  # paused and no batch in flight: the step count stays as it is
 
     @property
     def active(self) -> bool:
@@ -114,6 +115,7 @@ class LiveRun:
                 net_version=self._net_version,
                 confusion=self._confusion,
                 confusion_epoch=self._confusion_epoch,
+                held=self._trainer is not None and self._trainer.held,
                 **self._s,
             )
 

@@ -18,9 +18,14 @@ from browser_helpers import (
     require_browser,
 )
 
+from netlib.config import MAX_EPOCHS
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 DOCS = ROOT / "docs"
-EPOCHS = 80  # long enough (~10 s) for the charts (redrawn every 2 s) to refresh several times
+# The run trains until it is stopped: the test presses Stop once the chart was seen to grow
+# GROWTHS times, so the check holds however fast the machine trains.
+EPOCHS = MAX_EPOCHS
+GROWTHS = 4
 
 # Plotly keeps each chart's traces on its div: read them instead of guessing from pixels.
 # Streamlit wraps titles in <b> tags (sometimes twice) and briefly keeps a stale copy of a chart.
@@ -83,18 +88,25 @@ LOSS_REMOUNT_JS = """() => {
 }"""
 
 
-def _watch_the_loss_curve(page, seconds: float) -> tuple[list[int], int]:
-    """Sample the last plotted batch step until the run finishes; also count the Loss chart
+EPOCH_AT_LEAST_JS = """(n) => {
+  const m = document.body.innerText.match(/epoch (\\d+)\\/\\d+/);
+  return m !== null && Number(m[1]) >= n;
+}"""
+
+
+def _watch_the_loss_curve(page, growths: int, seconds: float) -> tuple[list[int], int]:
+    """Sample the last plotted batch step until the curve was seen to grow `growths` times (or
+    the run ended, or `seconds` passed: a ceiling, not a guess); also count the Loss chart
     elements seen (1 when the chart was only ever updated in place)."""
     seen: list[int] = []
     mounts = 0
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and len(seen) <= growths:
         mounts += max(0, page.evaluate(LOSS_REMOUNT_JS))
         n = page.evaluate(LOSS_POINTS_JS)
         if n > 0 and (not seen or n != seen[-1]):
             seen.append(n)
-            if len(seen) == 2:
+            if len(seen) == 3:
                 page.screenshot(path=str(DOCS / "train-page.png"), full_page=True)
         if page.get_by_text("Finished. Test accuracy").count():
             break
@@ -138,12 +150,15 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
         assert f"epochs={EPOCHS}" in page.url and "preset=classic-sigmoid" in page.url
         page.get_by_role("button", name="Start training").click()
 
-        seen, mounts = _watch_the_loss_curve(page, seconds=180)
-        assert len(seen) >= 3, f"the loss curve grew only through {seen}"
+        seen, mounts = _watch_the_loss_curve(page, GROWTHS, seconds=300)
+        assert len(seen) > GROWTHS, f"the loss curve grew only through {seen}"
         assert seen == sorted(seen)
         assert mounts == 1, f"the live Loss chart was drawn from scratch {mounts} times"
         _assert_plotly_js_is_served(page)
-        page.get_by_text("Finished. Test accuracy").first.wait_for(timeout=60_000)
+        # Two whole epochs saved (the progress line shows the third) give Inspect its weights.
+        page.wait_for_function(EPOCH_AT_LEAST_JS, arg=3, timeout=120_000)
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("Stopped: stopped by the user").first.wait_for(timeout=60_000)
         assert_no_exception_shown(page)
 
         _goto_page(page, "Inspect")

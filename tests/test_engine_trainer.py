@@ -75,28 +75,36 @@ def test_full_batch_runs_one_step_per_epoch():
     assert len(batches) == 4 and all(b.batches == 1 for b in batches)
 
 
+def _until(predicate, what: str, seconds: float = 60.0) -> None:
+    """Wait for a state the test observes; the deadline is only a ceiling against hangs."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.001)
+
+
 def test_pause_resume_and_stop_from_another_thread():
     seen = []
     t = _trainer([seen.append], epochs=2000, batch_size=8)
     thread = threading.Thread(target=t.run)
+    batches = lambda: sum(isinstance(e, BatchEvent) for e in seen)  # noqa: E731
     thread.start()
-    while sum(isinstance(e, BatchEvent) for e in seen) < 3:
-        time.sleep(0.001)
+    _until(lambda: batches() >= 3, "the first batches")
     t.pause()
-    time.sleep(0.05)  # at most the batch in flight may still finish
-    frozen = sum(isinstance(e, BatchEvent) for e in seen)
-    time.sleep(0.2)
-    assert sum(isinstance(e, BatchEvent) for e in seen) == frozen
     assert t.paused
+    _until(lambda: t.held, "the batch in flight to finish")
+    frozen = batches()
+    time.sleep(0.2)  # held: nothing may run however long we look
+    assert batches() == frozen and t.held
     t.resume()
-    while sum(isinstance(e, BatchEvent) for e in seen) < frozen + 3:
-        time.sleep(0.001)
+    _until(lambda: batches() >= frozen + 3, "training to resume")
+    assert not t.held
     t.stop()
-    thread.join(timeout=10)
+    thread.join(timeout=60)
     assert not thread.is_alive()
     end = seen[-1]
     assert isinstance(end, EndEvent) and end.status == "stopped"
-    assert sum(isinstance(e, BatchEvent) for e in seen) < 2000 * 19
+    assert batches() < 2000 * 19
 
 
 def test_stop_while_paused_ends_the_run():
@@ -104,10 +112,11 @@ def test_stop_while_paused_ends_the_run():
     t.pause()
     thread = threading.Thread(target=t.run)
     thread.start()
-    time.sleep(0.05)
+    _until(lambda: t.held, "the loop to wait in its pause")
     t.stop()
-    thread.join(timeout=5)
+    thread.join(timeout=60)
     assert not thread.is_alive()
+    assert not t.held
 
 
 def test_learning_rate_change_takes_effect_on_next_batch():

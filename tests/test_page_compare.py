@@ -19,6 +19,7 @@ from apptest_helpers import (
 )
 
 from app import state
+from netlib.config import MAX_EPOCHS
 from runlayer import paths
 
 RUNS = {"narrow": TINY, "wider": TINY.replace(hidden=(32,), seed=5, lr=0.2)}
@@ -118,7 +119,7 @@ def test_the_overlay_of_a_running_run_grows_while_it_trains(tmp_path, monkeypatc
     at = open_app(tmp_path / "home", monkeypatch)
     try:
         registry = state.get_registry()
-        run_id = registry.start(TINY.replace(epochs=400), "still training")
+        run_id = registry.start(TINY.replace(epochs=MAX_EPOCHS), "still training")
         deadline = time.monotonic() + 60
         while len(registry.snapshot(run_id).metrics) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -134,5 +135,6 @@ def test_the_overlay_of_a_running_run_grows_while_it_trains(tmp_path, monkeypatc
                 break
         assert len(array(live_figures(at)["cmp_tloss"]["data"][0]["x"])) > before + 1
         assert not at.exception
+        assert registry.stop(run_id)  # it trains until stopped, however fast the machine
     finally:
         close_app()

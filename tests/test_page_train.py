@@ -9,6 +9,7 @@ from apptest_helpers import array, live_figures, poll_page
 from streamlit.testing.v1 import AppTest
 
 from app import state
+from netlib.config import MAX_EPOCHS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,10 +142,10 @@ def _snap(app):
 
 
 def _start_long_run(app) -> str:
-    """Start a 2,000-epoch run from the page (it trains until stopped); returns its id."""
+    """Start a run of the most epochs allowed from the page (it trains until stopped)."""
     app.run()
     app.text_input(key="f_hidden").set_value("16").run()
-    app.number_input(key="f_epochs").set_value(2000).run()
+    app.number_input(key="f_epochs").set_value(MAX_EPOCHS).run()
     _button(app, "Start training").click().run()
     return app.session_state["keep_run_id"]
 
@@ -154,7 +155,7 @@ def test_pause_resume_a_new_rate_and_stop_from_the_page(app):
     assert poll_page(app, lambda at: _snap(at).status == "running" and _snap(at).step > 0)
 
     app.button(key=f"pause_{run_id}").click().run()
-    assert poll_page(app, lambda at: _snap(at).status == "paused")
+    assert poll_page(app, lambda at: _snap(at).status == "paused" and _snap(at).held)
     assert any("paused" in m.value for m in app.markdown)
     step = _snap(app).step
     time.sleep(0.5)
@@ -172,7 +173,7 @@ def test_pause_resume_a_new_rate_and_stop_from_the_page(app):
     app.button(key=f"stop_{run_id}").click().run()
     assert poll_page(app, lambda at: any("Stopped" in w.value for w in at.warning))
     record = state.get_registry().store.get_run(run_id)
-    assert record.status == "stopped" and record.epochs_done < 2000
+    assert record.status == "stopped" and record.epochs_done < MAX_EPOCHS
 
 
 def test_every_choice_made_on_the_page_reaches_the_run(app):

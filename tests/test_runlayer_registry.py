@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from synthetic_data import synthetic_dataset
 
-from netlib.config import NetConfig
+from netlib.config import MAX_EPOCHS, NetConfig
 from netlib.data.dataset import DataError
 from netlib.prepare import prepare
 from netlib.trainer import EpochEvent, Trainer
 from runlayer import RunRegistry
 
 DATA = synthetic_dataset()
-LONG = 5000  # epochs: a run that only ends when stopped
+LONG = MAX_EPOCHS  # epochs: a run that only ends when stopped
 
 
 def cfg(**changes):
@@ -105,7 +105,7 @@ def test_pause_resume_lr_and_stop_through_the_registry(make_registry):
     until(lambda: reg.snapshot(run_id).step >= 3, what="first batches")
     assert reg.pause(run_id)
     assert reg.snapshot(run_id).status == reg.store.get_run(run_id).status == "paused"
-    until(lambda: _settled(reg, run_id), what="the batch in flight to finish")
+    until(lambda: reg.snapshot(run_id).held, what="the batch in flight to finish")
     frozen = reg.snapshot(run_id).step
     time.sleep(0.2)
     assert reg.snapshot(run_id).step == frozen
@@ -123,12 +123,6 @@ def test_pause_resume_lr_and_stop_through_the_registry(make_registry):
     assert reg.store.get_run(run_id).reason == "stopped by the user"
     assert not reg.pause(run_id) and not reg.resume(run_id) and not reg.stop(run_id)
     assert not reg.set_lr(run_id, 0.1) and not reg.pause("000000000000")
-
-
-def _settled(reg, run_id):
-    step = reg.snapshot(run_id).step
-    time.sleep(0.05)
-    return reg.snapshot(run_id).step == step
 
 
 def test_stopping_a_queued_run_cancels_it_and_pauses_carry_over(make_registry):
