@@ -1,8 +1,10 @@
-"""The Data page's pieces: pick a data set (downloading only on request), preview it, upload one."""
+"""The Data page's pieces: pick a data set (downloading only on request), preview it, upload
+one, and list or delete the uploads kept in the data directory."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import figures
@@ -11,9 +13,12 @@ from app.uploads import UPLOAD_TYPES, add_upload, uploaded_choices
 from netlib import analysis
 from netlib.data import registry as data_registry
 from netlib.data.dataset import DataError, Dataset
+from runlayer.errors import RunError
+from runlayer.registry import UploadInUseError
 
 DATASET_KEY = "keep_data_dataset"
 UPLOAD_RESULT = "data_upload_result"
+DELETE_KEY, DELETE_RESULT = "data_delete_upload", "data_delete_result"
 
 
 def choose_dataset(registry) -> str:
@@ -165,3 +170,67 @@ def upload_panel(registry) -> None:
         st.error(message)
     elif kind == "success":
         st.success(message)
+
+
+# -- the uploads kept in the data directory -------------------------------------------------------
+def class_summary(names, counts) -> str:
+    """'3: 0 ×20 · 1 ×20 · 2 ×20': how many classes and how balanced."""
+    return f"{len(names)}: " + " · ".join(f"{n} ×{c:,}" for n, c in zip(names, counts, strict=True))
+
+
+def uploads_frame(registry) -> pd.DataFrame:
+    """One row per kept upload, newest first, with the runs that were trained on it."""
+    users = registry.upload_users()
+    rows = []
+    for info in registry.uploads.list():
+        h, w = info.image_shape
+        runs = users.get(info.id, [])
+        rows.append(
+            {
+                "name": info.name,
+                "id": info.id,
+                "images": f"{info.n_train:,} train + {info.n_test:,} test, {h}×{w}",
+                "classes": class_summary(info.class_names, info.class_counts),
+                "runs using it": ", ".join(r.name for r in runs) or "none",
+            }
+        )
+    return pd.DataFrame(rows, columns=["name", "id", "images", "classes", "runs using it"])
+
+
+def _delete_clicked(registry, force: bool) -> None:
+    upload_id = st.session_state.get(DELETE_KEY)
+    try:
+        registry.delete_upload(upload_id, force=force)
+    except UploadInUseError as exc:
+        st.session_state[DELETE_RESULT] = ("confirm", f"Not deleted yet: {exc}.", upload_id)
+        return
+    except (RunError, DataError) as exc:
+        st.session_state[DELETE_RESULT] = ("error", f"Not deleted: {exc}", upload_id)
+        return
+    st.session_state[DELETE_RESULT] = ("success", f"Deleted {upload_id}.", upload_id)
+
+
+def uploads_panel(registry) -> None:
+    """The uploads kept on this computer; deleting one used by runs asks first (or refuses)."""
+    frame = uploads_frame(registry)
+    kind, message, about = st.session_state.get(DELETE_RESULT, (None, None, None))
+    if kind == "success":
+        st.success(message)
+    if frame.empty:
+        st.caption("No uploaded data set yet.")
+        return
+    st.dataframe(frame, hide_index=True, key="data_uploads_table")
+    names = dict(zip(frame["id"], frame["name"], strict=True))
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    c1.selectbox(
+        "Upload to delete", list(names), key=DELETE_KEY, format_func=lambda i: f"{names[i]} · {i}"
+    )
+    c2.button("🗑 Delete", key="data_delete", on_click=_delete_clicked, args=(registry, False))
+    if about != st.session_state.get(DELETE_KEY):
+        return  # a verdict about another upload: stale once the choice changed
+    if kind == "error":
+        st.error(message)
+    elif kind == "confirm":
+        st.warning(message)
+        force = (registry, True)
+        st.button("Delete anyway", key="data_delete_force", on_click=_delete_clicked, args=force)

@@ -20,7 +20,6 @@ from figures.theme import BAD, GOOD
 from netlib import analysis, metrics
 from netlib.config import NetConfig
 from netlib.data.dataset import DataError, Dataset
-from netlib.data.registry import DATASETS
 from netlib.modelfile import ModelFileError
 from netlib.network import MLP
 from runlayer import paths
@@ -146,11 +145,9 @@ def load(registry, record: RunRecord, which: int | str) -> Inspection | None:
         epoch = meta.get("epoch", which)  # "best" is keyed by the epoch it came from
         ev = _evaluation(record.id, epoch, config.dataset, config.loss, net, ds)
     except (DataError, ValueError) as exc:
-        reason = str(exc)
-        if config.dataset not in DATASETS:  # uploads live only as long as the server process
-            reason = f"its uploaded data set {config.dataset!r} is gone (uploads last until the "
-            reason += f"server restarts): {exc}"
-        st.error(f"Cannot evaluate this run on its test data: {reason}")
+        # Never another data set in its place: an upload's id names its content, and an id of
+        # the old in-memory scheme (upload-7) or a deleted upload is refused with its reason.
+        st.error(f"Cannot evaluate this run on its test data: {exc}")
         return None
     return Inspection(record, net, config, which, ds, ev)
 

@@ -1,46 +1,36 @@
-"""Uploads: parse in memory, validate, and make the data set trainable on this server."""
+"""Uploads: parse in memory, validate, keep on disk by content, make the data set trainable."""
 
 from __future__ import annotations
-
-import threading
 
 import streamlit as st
 
 from netlib.data import DataError
 from netlib.data.dataset import Dataset
-from netlib.data.uploads import dataset_from_upload, parse_uploads
+from netlib.data.uploads import parse_uploads
+from runlayer.errors import RunError
 
 UPLOAD_TYPES = ["csv", "npz", "gz", "idx", "idx1-ubyte", "idx3-ubyte", "ubyte"]
 
 
-@st.cache_resource
-def _upload_labels() -> tuple[dict[str, str], threading.Lock]:
-    """id -> label of every upload on this server (the datasets live in the run registry)."""
-    return {}, threading.Lock()
-
-
 def uploaded_choices(registry) -> dict[str, str]:
-    labels, lock = _upload_labels()
-    with lock:
-        return dict(labels)
+    """id -> label of every upload kept in this data directory, newest first."""
+    return {info.id: info.label for info in registry.uploads.list()}
 
 
 def add_upload(registry, files: list[tuple[str, bytes]]) -> tuple[str, Dataset]:
-    """Parse and register an upload; raises DataError with a message naming the file."""
+    """Parse and keep an upload; raises DataError with a message naming the file.
+
+    The id comes from the content: the same file again returns the data set already kept.
+    """
     if not files:
         raise DataError("choose a CSV, an .npz, or an IDX images file and its labels file")
     images, labels = parse_uploads(files)
-    base = " + ".join(name for name, _ in files)
-    ds = dataset_from_upload(images, labels, name=base)
-    table, lock = _upload_labels()
-    with lock:
-        dataset_id = f"upload-{len(table) + 1}"
-        h, w = ds.image_shape
-        table[dataset_id] = (
-            f"Upload: {base} ({len(ds.train_labels) + len(ds.test_labels):,} images {h}×{w})"
-        )
-    registry.add_dataset(dataset_id, ds)
-    return dataset_id, ds
+    name = " + ".join(name for name, _ in files)
+    try:
+        info, ds = registry.save_upload(images, labels, name)
+    except RunError as exc:  # the disk is full or the data directory is not writable
+        raise DataError(str(exc)) from None
+    return info.id, ds
 
 
 def upload_expander(registry) -> None:

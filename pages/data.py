@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from app.data_view import choose_dataset, load_or_offer_download, preview, upload_panel
+from app.data_view import (
+    choose_dataset,
+    load_or_offer_download,
+    preview,
+    upload_panel,
+    uploads_panel,
+)
 from app.entry import require_entry
 from app.state import get_registry
 
@@ -13,6 +19,8 @@ registry = get_registry()
 
 with st.expander("Upload a data set (CSV, .npz or IDX pair)"):
     upload_panel(registry)
+with st.expander("Uploaded data sets on this computer"):
+    uploads_panel(registry)
 
 dataset_id = choose_dataset(registry)
 ds = load_or_offer_download(registry, dataset_id)

@@ -7,6 +7,7 @@ once and the rest wait, first come first served, as "queued".
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -17,11 +18,24 @@ from netlib.config import NetConfig
 from netlib.data.dataset import DataError, Dataset
 from runlayer.errors import RunError, RunNotFoundError
 from runlayer.live import LiveRun, LiveSnapshot
-from runlayer.records import ACTIVE_STATUSES
+from runlayer.records import ACTIVE_STATUSES, RunRecord
 from runlayer.store import RunStore
+from runlayer.uploads import (
+    UploadInfo,
+    UploadStore,
+    is_legacy_upload_id,
+    is_upload_id,
+    legacy_message,
+)
 from runlayer.worker import execute
 
 Loader = Callable[[str, Callable], Dataset]
+MAX_DATASETS = 3  # data sets kept loaded (LRU); uploads and downloads reload from disk
+MAX_DATASET_BYTES = 2**30
+
+
+class UploadInUseError(RunError):
+    """Deleting this upload would leave finished runs without the data they were scored on."""
 
 
 def default_loader(dataset_id: str, progress: Callable | None = None) -> Dataset:
@@ -60,7 +74,10 @@ class RunRegistry:
         self._queue: deque[str] = deque()
         self._running: set[str] = set()
         self._threads: dict[str, threading.Thread] = {}
-        self._datasets: dict[str, Dataset] = {}
+        self.uploads = UploadStore(self.store.home)
+        self.max_datasets, self.max_dataset_bytes = MAX_DATASETS, MAX_DATASET_BYTES
+        self._datasets: dict[str, Dataset] = {}  # loaded from disk, least recently used first
+        self._pinned: dict[str, Dataset] = {}  # added in memory: nothing to reload them from
         self._data_locks: dict[str, threading.Lock] = {}
         self._unsaved_ends: dict[str, tuple[str, str, float | None]] = {}
         self._closed = False
@@ -170,28 +187,107 @@ class RunRegistry:
 
     # -- data ------------------------------------------------------------------------------
     def add_dataset(self, dataset_id: str, dataset: Dataset) -> None:
-        """Make an in-memory data set (an upload) trainable as NetConfig(dataset=dataset_id)."""
+        """Make an in-memory data set trainable as NetConfig(dataset=dataset_id).
+
+        It has no file to reload from, so it is never evicted; uploads use save_upload.
+        """
         if not isinstance(dataset, Dataset):
             raise TypeError("add_dataset() needs a netlib Dataset")
         with self._lock:
-            self._datasets[dataset_id] = dataset
+            self._pinned[dataset_id] = dataset
+
+    def save_upload(self, images, labels, name: str) -> tuple[UploadInfo, Dataset]:
+        """Keep an upload on disk under its content id; the same file twice is one data set."""
+        info, ds = self.uploads.save(images, labels, name)
+        if ds is None:  # already kept: the loaded copy (or one read from disk), never a second
+            return info, self.dataset(info.id)
+        with self._lock:
+            self._remember(info.id, ds)
+        return info, ds
+
+    def upload_users(self) -> dict[str, list[RunRecord]]:
+        """Upload id -> the runs recorded on it, oldest first (one pass over the history)."""
+        users: dict[str, list[RunRecord]] = {}
+        for record in self.store.list_runs():
+            try:  # only the id is needed: a config that no longer validates still counts
+                dataset_id = json.loads(record.config_json).get("dataset")
+            except (ValueError, AttributeError):
+                continue
+            if is_upload_id(dataset_id):
+                users.setdefault(dataset_id, []).append(record)
+        return users
+
+    def delete_upload(self, upload_id: str, force: bool = False) -> None:
+        """Refused while a run is queued or training on it; with only ended runs on it,
+        UploadInUseError unless force (those runs can then no longer be inspected)."""
+        if self.uploads.info(upload_id) is None:
+            raise RunError(f"no uploaded data set {upload_id!r} (already deleted?)")
+        users = self.upload_users().get(upload_id, [])
+        active = [r.name for r in users if r.active]
+        if active:
+            raise RunError(
+                f"{len(active)} run(s) still use this data set ({', '.join(active)}): "
+                "stop them before deleting it"
+            )
+        if users and not force:
+            raise UploadInUseError(
+                f"{len(users)} finished run(s) were trained on this data set "
+                f"({', '.join(r.name for r in users)}); after deleting it they can no longer "
+                "be inspected or scored"
+            )
+        self.uploads.delete(upload_id)
+        with self._lock:
+            self._datasets.pop(upload_id, None)
+
+    def loaded_datasets(self) -> list[str]:
+        """Ids of the data sets held in memory (pinned ones first): what the LRU bound sees."""
+        with self._lock:
+            return list(self._pinned) + list(self._datasets)
 
     def dataset(self, dataset_id: str, progress: Callable | None = None) -> Dataset:
-        """Load once per process: a second run on the same data does not download it again."""
+        """Load once: a second run on the same data neither reads nor downloads it again.
+
+        At most max_datasets (and max_dataset_bytes) stay loaded; the least recently used
+        is dropped and read from disk again when next needed.
+        """
         with self._lock:
-            if dataset_id in self._datasets:
-                return self._datasets[dataset_id]
+            if (ds := self._cached(dataset_id)) is not None:
+                return ds
             lock = self._data_locks.setdefault(dataset_id, threading.Lock())
         with lock:  # one loader per data set; others wait for its result
             with self._lock:
-                if dataset_id in self._datasets:
-                    return self._datasets[dataset_id]
-            ds = self._loader(dataset_id, progress)
+                if (ds := self._cached(dataset_id)) is not None:
+                    return ds
+            if is_upload_id(dataset_id):
+                ds = self.uploads.load(dataset_id)
+            elif is_legacy_upload_id(dataset_id):  # never resolved to some other file
+                raise DataError(legacy_message(dataset_id))
+            else:
+                ds = self._loader(dataset_id, progress)
             if not isinstance(ds, Dataset):
                 raise DataError(f"the loader returned no data set for {dataset_id!r}")
             with self._lock:
-                self._datasets[dataset_id] = ds
+                self._remember(dataset_id, ds)
         return ds
+
+    def _cached(self, dataset_id: str) -> Dataset | None:
+        """Caller holds self._lock; a hit becomes the most recently used."""
+        if dataset_id in self._pinned:
+            return self._pinned[dataset_id]
+        ds = self._datasets.pop(dataset_id, None)
+        if ds is not None:
+            self._datasets[dataset_id] = ds
+        return ds
+
+    def _remember(self, dataset_id: str, ds: Dataset) -> None:
+        """Caller holds self._lock. Evicts the oldest beyond the bounds, never the newest."""
+        self._datasets.pop(dataset_id, None)
+        self._datasets[dataset_id] = ds
+        while len(self._datasets) > 1 and (
+            len(self._datasets) > self.max_datasets
+            or sum(map(_nbytes, self._datasets.values())) > self.max_dataset_bytes
+        ):
+            del self._datasets[next(iter(self._datasets))]
 
     # -- scheduling --------------------------------------------------------------------------
     def _pump(self) -> None:
@@ -270,3 +366,8 @@ class RunRegistry:
     def close(self) -> None:
         self.shutdown()
         self.store.close()
+
+
+def _nbytes(ds: Dataset) -> int:
+    arrays = (ds.train_images, ds.train_labels, ds.test_images, ds.test_labels)
+    return sum(a.nbytes for a in arrays)

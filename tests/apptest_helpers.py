@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app import data_view, inspect_view, lens_view, state, uploads
+from app import data_view, inspect_view, lens_view, state
 from app.live_chart import COMPONENT_NAME as LIVE_CHART_NAME
 from netlib import metrics
 from netlib.config import NetConfig
@@ -80,7 +80,6 @@ def array(value) -> np.ndarray:
 def clear_caches() -> None:
     """Forget the app's process-wide registry and every cached result of the pages."""
     state.get_registry.clear()
-    uploads._upload_labels.clear()
     data_view._summary.clear()
     inspect_view._evaluation.clear()
     lens_view._study.clear()

@@ -18,16 +18,16 @@ from browser_helpers import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_server
 from browser_helpers import require_browser as require_chromium  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
-from app import state, uploads
+from app import state
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTIVE_TRAINING = ("loading", "running")  # statuses that hold a training thread
 
 
 def reset_app_state() -> None:
-    """Forget the process-wide registry and uploads (st.cache_resource outlives AppTests)."""
+    """Forget the process-wide registry (st.cache_resource outlives AppTests); uploads live
+    in $NETLIB_HOME."""
     state.get_registry.clear()
-    uploads._upload_labels.clear()
 
 
 def shut_down_app_state() -> None:
