@@ -1,11 +1,14 @@
 """The Data page under AppTest: preview, download only on request, uploads with their verdict."""
 
+import re
+
 import numpy as np
 import pytest
 from apptest_helpers import array, chart, close_app, goto, new_app
 from synthetic_data import synthetic_dataset
 
-from app import state
+from app import state, uploads
+from netlib.config import NetConfig
 from netlib.data import registry as data_registry
 from netlib.data.dataset import DataError
 
@@ -132,3 +135,89 @@ def test_bad_upload_shows_the_precise_error(app):
     (err,) = app.error
     assert err.value.startswith("Not added: bad.csv:") and "row 2" in err.value
     assert app.selectbox(key="keep_data_dataset").value == "mnist-sample"
+
+
+# -- uploads kept on disk: listed, shared by a restart, deleted with care ----------------------
+def click(at, label):
+    next(b for b in at.button if b.label == label).click().run()
+    assert not at.exception, at.exception
+
+
+def upload_on_page(at, name="mine.csv", data=None):
+    at.file_uploader(key="data_upload_files").set_value((name, data or csv_bytes(), "text/csv"))
+    at.run()
+    click(at, "Validate and add")
+
+
+def uploads_table(at):
+    tables = [d for d in at.dataframe if "runs using it" in d.value.columns]
+    return tables[0].value if tables else None
+
+
+def test_the_same_upload_twice_is_one_listed_data_set_that_survives_a_restart(
+    app, tmp_path, monkeypatch
+):
+    goto(app, "pages/data.py")
+    upload_on_page(app)
+    first = app.selectbox(key="keep_data_dataset").value
+    assert re.fullmatch(r"upload-[0-9a-f]{12}", first)
+    upload_on_page(app, name="same pixels, other name.csv")
+    assert app.selectbox(key="keep_data_dataset").value == first
+    table = uploads_table(app)
+    assert table["id"].tolist() == [first] and table["name"].tolist() == ["mine.csv"]
+    assert table["images"].tolist() == ["50 train + 10 test, 4×4"]
+    assert table["classes"].tolist() == ["3: 0 ×20 · 1 ×20 · 2 ×20"]
+    assert table["runs using it"].tolist() == ["none"]
+    assert state.get_registry().loaded_datasets() == ["mnist-sample", first]  # one copy, not two
+    state.get_registry().close()  # the server stops; a new one opens the same NETLIB_HOME
+    restarted = new_app(tmp_path / "home", monkeypatch)
+    goto(restarted, "pages/data.py")
+    assert uploads_table(restarted)["id"].tolist() == [first]
+    restarted.selectbox(key="keep_data_dataset").set_value(first).run()
+    assert any("50 training and 10 test images, 4×4" in m.value for m in restarted.markdown)
+
+
+def test_delete_asks_first_when_finished_runs_used_the_upload(app):
+    goto(app, "pages/data.py")
+    registry = state.get_registry()
+    upload_id, _ = uploads.add_upload(registry, [("mine.csv", csv_bytes())])
+    config = NetConfig(dataset=upload_id, hidden=(4,), epochs=1)
+    registry.store.create_run(config, "trained on it", status="finished")
+    app.run()
+    assert uploads_table(app)["runs using it"].tolist() == ["trained on it"]
+    app.selectbox(key="keep_data_dataset").set_value(upload_id).run()
+    click(app, "🗑 Delete")
+    (warning,) = app.warning
+    assert "1 finished run(s) were trained on this data set (trained on it)" in warning.value
+    assert uploads_table(app)["id"].tolist() == [upload_id]  # nothing deleted yet
+    click(app, "Delete anyway")
+    assert [s.value for s in app.success] == [f"Deleted {upload_id}."]
+    assert uploads_table(app) is None and registry.uploads.list() == []
+    assert app.selectbox(key="keep_data_dataset").value == "mnist-sample"
+
+
+def test_delete_is_refused_while_a_run_trains_on_the_upload(app):
+    goto(app, "pages/data.py")
+    registry = state.get_registry()
+    upload_id, _ = uploads.add_upload(registry, [("busy.csv", csv_bytes())])
+    registry.store.create_run(NetConfig(dataset=upload_id), "busy run", status="running")
+    app.run()
+    click(app, "🗑 Delete")
+    (err,) = app.error
+    assert "still use this data set (busy run): stop them before deleting it" in err.value
+    assert not [b for b in app.button if b.label == "Delete anyway"]
+    assert [u.id for u in registry.uploads.list()] == [upload_id]
+
+
+def test_inspect_says_a_runs_deleted_upload_is_gone_instead_of_scoring_other_data(app):
+    goto(app, "pages/data.py")
+    registry = state.get_registry()
+    upload_id, _ = uploads.add_upload(registry, [("mine.csv", csv_bytes(n=90))])
+    run_id = registry.start(NetConfig(dataset=upload_id, hidden=(4,), epochs=1), "on mine")
+    assert registry.wait(run_id, 60) == "finished"
+    registry.delete_upload(upload_id, force=True)
+    app.switch_page("pages/inspect.py").run()
+    assert not app.exception, app.exception
+    (err,) = app.error
+    assert f"the uploaded data set {upload_id!r} is not on this computer" in err.value
+    assert not app.get("plotly_chart")  # nothing scored on anything else
