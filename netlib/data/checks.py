@@ -17,7 +17,13 @@ import numpy as np
 from netlib.data.dataset import DataError
 
 MAX_CLASSES = 100  # more than any digit/letter set; a pixel column mistaken for labels trips it
+# Limits on what any file may declare, checked before the pixels are decoded, so that a small
+# compressed file cannot make a parser allocate gigabytes. Full MNIST (70,000 x 28 x 28 = 55 M
+# pixels) and EMNIST letters (145,600 images) fit; a 1x1-pixel "data set" of 50 M rows does not.
+MIN_SIDE = 2  # a 1x1 "image" is a number, not an image
 MAX_SIDE = 1024  # images larger than this are not handwritten digits
+MAX_IMAGES = 1_000_000
+MAX_PIXELS = 2**27  # all images of one file, as uint8 bytes (128 MB)
 
 
 def as_images(array: object, what: str = "images") -> np.ndarray:
@@ -39,9 +45,78 @@ def as_images(array: object, what: str = "images") -> np.ndarray:
         raise DataError(f"{what}: the file holds no images")
     if h != w:
         raise DataError(f"{what}: images are {h}x{w}; only square images are supported")
-    if not 1 <= h <= MAX_SIDE:
-        raise DataError(f"{what}: image side {h} is outside 1..{MAX_SIDE}")
+    check_side(h, what)
+    check_count(n, h * w, what)
     return np.ascontiguousarray(_to_uint8(a, what))
+
+
+def check_side(side: int, what: str) -> None:
+    if not MIN_SIDE <= side <= MAX_SIDE:
+        raise DataError(f"{what}: image side {side} is outside {MIN_SIDE}..{MAX_SIDE}")
+
+
+def check_count(n: int, pixels: int, what: str) -> None:
+    """Refuse n images of `pixels` pixels each when they exceed the limits (before decoding)."""
+    if n > MAX_IMAGES:
+        raise DataError(f"{what}: {n:,} images is over the limit of {MAX_IMAGES:,}")
+    if n * pixels > MAX_PIXELS:
+        raise DataError(
+            f"{what}: {n:,} images of {pixels:,} pixels is {n * pixels / 2**20:,.0f} MB "
+            f"decoded, over the {MAX_PIXELS / 2**20:.0f} MB limit; upload fewer or smaller images"
+        )
+
+
+def check_declared_shape(shape: tuple[int, ...], what: str) -> None:
+    """A declared array shape (IDX or .npy header): first axis = count, the rest = one item."""
+    if not shape:
+        return
+    per_item = 1
+    for d in shape[1:]:
+        per_item *= int(d)
+    check_count(int(shape[0]), per_item, what)
+
+
+class PixelStream:
+    """Float pixel rows arriving in blocks -> uint8, with exactly the rule of _to_uint8.
+
+    The rule depends on the maximum over the whole file (<= 1 means 0..1 scaled by 255), so
+    while every value seen is <= 1 both readings are kept, as uint8 (a few bytes a pixel, never
+    the float64 table of the whole file).
+    """
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.as_255: list[np.ndarray] = []
+        self.as_unit: list[np.ndarray] | None = []
+        self.lo, self.hi = math.inf, -math.inf
+
+    def add(self, block: np.ndarray, first_row: int) -> None:
+        """Append a (rows, pixels) float64 block; first_row numbers its first row for messages."""
+        finite = np.isfinite(block).all(axis=1)
+        if not finite.all():
+            row = first_row + int(np.flatnonzero(~finite)[0])
+            raise DataError(f"{self.what}: pixel values are NaN or infinite (first in row {row})")
+        if block.size == 0:
+            return
+        lo, hi = float(block.min()), float(block.max())
+        if lo < 0 or hi > 255:
+            bad = (block < 0).any(axis=1) | (block > 255).any(axis=1)
+            row = first_row + int(np.flatnonzero(bad)[0])
+            raise DataError(
+                f"{self.what}: pixel values must be in [0, 1] or [0, 255], found {lo}..{hi} "
+                f"(first in row {row})"
+            )
+        self.lo, self.hi = min(self.lo, lo), max(self.hi, hi)
+        self.as_255.append(np.rint(block).astype(np.uint8))
+        if self.hi > 1.0:
+            self.as_unit = None
+        elif self.as_unit is not None:
+            self.as_unit.append(np.rint(block * 255.0).astype(np.uint8))
+
+    def result(self) -> np.ndarray:
+        parts = self.as_unit if self.as_unit is not None else self.as_255
+        self.as_255, self.as_unit = [], None
+        return np.concatenate(parts) if parts else np.zeros((0, 0), np.uint8)
 
 
 def _to_uint8(a: np.ndarray, what: str) -> np.ndarray:

@@ -6,14 +6,20 @@ dimension, then the data in C order. Files may be gzipped; the gzip magic is det
 
 from __future__ import annotations
 
+import math
 import struct
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 
+from netlib.data.checks import check_declared_shape
 from netlib.data.dataset import DataError
 
 DEFAULT_MAX_BYTES = 2**30  # trusted files; uploads pass a smaller limit
+MAX_GZIP_MEMBERS = 10_000  # bgzip-style files use 64 KB members: 10,000 is 640 MB
+_FIRST_READ, _MAX_READ = 256, 2**20  # input read sizes per member: small first, then doubling
+_OUT_PIECE = 2**20
 GZIP_MAGIC = b"\x1f\x8b"
 _CODES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _MAX_NDIM = 4
@@ -23,25 +29,54 @@ def is_gzip(data: bytes) -> bool:
     return bytes(data[:2]) == GZIP_MAGIC
 
 
-def gunzip(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """Decompress (possibly multi-member) gzip, refusing output over max_bytes (gzip bombs)."""
-    out = bytearray()
-    rest = bytes(data)
+def iter_gunzip(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> Iterator[bytes]:
+    """Yield the decompressed bytes of (possibly multi-member) gzip in pieces of <= 1 MB.
+
+    Linear in input and output: the input is fed through a memoryview in reads that start small
+    (an empty member is ~20 bytes) and double, so no member copies the rest of the file. Output
+    over max_bytes or more than MAX_GZIP_MEMBERS members is refused as soon as it is reached.
+    (The ISIZE trailer is not trusted up front: a truncated file ends in arbitrary bytes.)
+    """
+    view = memoryview(data)
+    pos = total = members = 0
     try:
         while True:
+            members += 1
+            if members > MAX_GZIP_MEMBERS:
+                raise DataError(f"the gzip data has over {MAX_GZIP_MEMBERS:,} members")
             d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            out += d.decompress(rest, max_bytes + 1 - len(out))
-            if len(out) > max_bytes or d.unconsumed_tail:
-                raise DataError(f"decompressed data is over the {_mb(max_bytes)} limit")
-            if not d.eof:
-                raise DataError("the gzip data is truncated (the file ends early)")
-            rest = d.unused_data
-            if not rest.strip(b"\0"):
-                return bytes(out)
+            step = _FIRST_READ
+            while not d.eof:
+                if d.unconsumed_tail:
+                    piece = d.unconsumed_tail
+                else:
+                    if pos >= len(view):
+                        raise DataError("the gzip data is truncated (the file ends early)")
+                    piece = view[pos : pos + step]
+                    pos += len(piece)
+                    step = min(2 * step, _MAX_READ)
+                out = d.decompress(piece, _OUT_PIECE)
+                total += len(out)
+                if total > max_bytes:
+                    raise DataError(f"decompressed data is over the {_mb(max_bytes)} limit")
+                if out:
+                    yield out
+            pos -= len(d.unused_data)  # bytes read past this member's end belong to the next
+            rest = view[pos:]
+            if not bytes(rest[:64]).strip(b"\0") and not bytes(rest).strip(b"\0"):
+                return
             if not is_gzip(rest):
                 raise DataError("unexpected bytes after the end of the gzip data")
     except zlib.error as exc:
         raise DataError(f"the gzip data is corrupt ({exc})") from None
+
+
+def gunzip(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Decompress (possibly multi-member) gzip, refusing output over max_bytes (gzip bombs)."""
+    out = bytearray()
+    for piece in iter_gunzip(data, max_bytes):
+        out += piece
+    return bytes(out)
 
 
 def read_idx(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
@@ -51,7 +86,61 @@ def read_idx(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     if len(data) > max_bytes:
         raise DataError(f"the IDX file is {_mb(len(data))}, over the {_mb(max_bytes)} limit")
     if is_gzip(data):
-        data = gunzip(data, max_bytes)
+        data = gunzip_idx(data, max_bytes)
+    dims, dtype, head = _header(data)
+    count = math.prod(dims)
+    need = head + count * dtype.itemsize
+    if len(data) < need:
+        raise DataError(
+            f"the IDX file is truncated: shape {dims} needs {need} bytes, found {len(data)}"
+        )
+    if len(data) > need:
+        raise DataError(f"the IDX file has {len(data) - need} unexpected bytes after its data")
+    check_declared_shape(dims, "the IDX file")
+    flat = np.frombuffer(data, dtype=dtype, count=count, offset=head)
+    try:
+        shaped = flat.reshape(dims)
+    except ValueError:  # e.g. an empty shape whose other sides overflow numpy's size limit
+        raise DataError(f"the IDX header claims an impossible shape {dims}") from None
+    return shaped.astype(dtype.newbyteorder("="))
+
+
+def gunzip_idx(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """Inflate a gzipped IDX file, but only as far as its header says it should go.
+
+    The header (the first bytes out) declares the shape: a shape over the limits is refused
+    before the rest is inflated, and inflating stops one byte past the declared size.
+    """
+    pieces = iter_gunzip(data, max_bytes)
+    out = bytearray()
+    for piece in pieces:
+        out += piece
+        if len(out) >= 4 + 4 * _MAX_NDIM or (len(out) >= 4 and len(out) >= 4 + 4 * out[3]):
+            break
+    if len(out) < 4:
+        return bytes(out)  # _header names what is missing
+    dims, dtype, head = _header(bytes(out[: 4 + 4 * _MAX_NDIM]))
+    check_declared_shape(dims, "the IDX file")
+    need = head + math.prod(dims) * dtype.itemsize
+    if need > max_bytes:
+        raise DataError(f"the IDX header declares {_mb(need)}, over the {_mb(max_bytes)} limit")
+    for piece in pieces:
+        out += piece
+        if len(out) > need:
+            break  # read_idx reports the unexpected bytes; inflating the rest is not needed
+    pieces.close()
+    return bytes(out)
+
+
+def idx_header_size(head: bytes) -> int:
+    """Total bytes a raw IDX file must have, from its first 20 bytes; limits checked first."""
+    dims, dtype, head_len = _header(head[: 4 + 4 * _MAX_NDIM])
+    check_declared_shape(dims, "the IDX file")
+    return head_len + math.prod(dims) * dtype.itemsize
+
+
+def _header(data: bytes) -> tuple[tuple[int, ...], np.dtype, int]:
+    """(dims, big-endian dtype, header length) from the first bytes of an IDX file."""
     if len(data) < 4:
         raise DataError(f"the IDX file is truncated: {len(data)} bytes, no complete header")
     zero, code, ndim = struct.unpack(">HBB", data[:4])
@@ -63,24 +152,7 @@ def read_idx(data: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> np.ndarray:
     head = 4 + 4 * ndim
     if len(data) < head:
         raise DataError(f"the IDX file is truncated inside its header ({len(data)} bytes)")
-    dims = struct.unpack(f">{ndim}I", data[4:head])
-    dtype = np.dtype(_CODES[code])
-    count = 1
-    for d in dims:
-        count *= d
-    need = head + count * dtype.itemsize
-    if len(data) < need:
-        raise DataError(
-            f"the IDX file is truncated: shape {dims} needs {need} bytes, found {len(data)}"
-        )
-    if len(data) > need:
-        raise DataError(f"the IDX file has {len(data) - need} unexpected bytes after its data")
-    flat = np.frombuffer(data, dtype=dtype, count=count, offset=head)
-    try:
-        shaped = flat.reshape(dims)
-    except ValueError:  # e.g. an empty shape whose other sides overflow numpy's size limit
-        raise DataError(f"the IDX header claims an impossible shape {dims}") from None
-    return shaped.astype(dtype.newbyteorder("="))
+    return struct.unpack(f">{ndim}I", data[4:head]), np.dtype(_CODES[code]), head
 
 
 def write_idx(array: np.ndarray) -> bytes:

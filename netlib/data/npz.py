@@ -8,35 +8,87 @@ permissions so the bundled files are reproducible bit for bit.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import math
 import zipfile
+from collections.abc import Callable
 
 import numpy as np
 
 from netlib.data.dataset import DataError
 
+ShapeCheck = Callable[[str, tuple[int, ...], np.dtype], None]  # raises to refuse a member
+
 ZIP_MAGIC = b"PK\x03\x04"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def read_npz(data: bytes, *, max_bytes: int = 2**30) -> dict[str, np.ndarray]:
-    """Return {name: array} for every .npy member; pickled (object) arrays are refused."""
-    if len(data) == 0:
-        raise DataError("the .npz file is empty")
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-        members = [i for i in zf.infolist() if not i.is_dir()]
+def read_npz(
+    data: bytes, *, max_bytes: int = 2**30, check: ShapeCheck | None = None
+) -> dict[str, np.ndarray]:
+    """Return {name: array} for every .npy member; pickled (object) arrays are refused.
+
+    Sizes are checked as declared before anything is inflated: the zip directory's
+    uncompressed sizes against max_bytes, then each .npy header's shape (via check) and its
+    implied byte count against the member's declared size.
+    """
+    with NpzReader(data, max_bytes) as reader:
+        return {name: reader.read(name, check) for name in reader.names}
+
+
+class NpzReader:
+    """One .npz opened for reading member by member, so a caller can read a header member first
+    and decide what the others must look like (model files) before inflating them."""
+
+    def __init__(self, data: bytes, max_bytes: int = 2**30) -> None:
+        if len(data) == 0:
+            raise DataError("the .npz file is empty")
+        self.max_bytes = max_bytes
+        with _errors():
+            self._zip = zipfile.ZipFile(io.BytesIO(data))
+            members = [i for i in self._zip.infolist() if not i.is_dir()]
         if sum(i.file_size for i in members) > max_bytes:
             raise DataError(f"the .npz file unpacks to more than {max_bytes / 2**20:.1f} MB")
-        out = {}
-        for info in members:
-            name = info.filename.removesuffix(".npy")
-            with zf.open(info) as fh:
-                raw = fh.read(max_bytes + 1)
-            if len(raw) > max_bytes:
-                raise DataError(f"the .npz member {name!r} is over the size limit")
-            out[name] = _read_npy(raw, name)
-        return out
+        self._info = {i.filename.removesuffix(".npy"): i for i in members}
+        self.names = list(self._info)
+
+    def __enter__(self) -> NpzReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._zip.close()
+
+    def declared_size(self, name: str) -> int:
+        """The member's uncompressed size as the zip directory states it (nothing inflated)."""
+        return self._info[name].file_size
+
+    def read(self, name: str, check: ShapeCheck | None = None) -> np.ndarray:
+        """One member: header parsed and checked first, then exactly its declared body."""
+        info = self._info[name]
+        with _errors(), self._zip.open(info) as fh:
+            shape, fortran, dtype = _read_npy_header(fh, name)
+            if check is not None:
+                check(name, shape, dtype)
+            need = math.prod(shape) * dtype.itemsize
+            if fh.tell() + need != info.file_size:
+                raise DataError(
+                    f"the .npz member {name!r} is truncated or padded: shape {shape} of "
+                    f"{dtype} needs {need} bytes, found {info.file_size - fh.tell()}"
+                )
+            body = fh.read(need)
+            if len(body) != need or fh.read(1):
+                raise DataError(f"the .npz member {name!r} is truncated")
+            order = "F" if fortran else "C"
+            flat = np.frombuffer(body, dtype=dtype, count=math.prod(shape))
+            return np.array(flat.reshape(shape, order=order), order="C")
+
+
+@contextlib.contextmanager
+def _errors():
+    """Whatever zipfile or zlib raise on untrusted bytes becomes one DataError."""
+    try:
+        yield
     except DataError:
         raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile) as exc:
@@ -45,8 +97,7 @@ def read_npz(data: bytes, *, max_bytes: int = 2**30) -> dict[str, np.ndarray]:
         raise DataError(f"the .npz file is damaged: {type(exc).__name__}: {exc}") from None
 
 
-def _read_npy(raw: bytes, name: str) -> np.ndarray:
-    fh = io.BytesIO(raw)
+def _read_npy_header(fh, name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
     try:
         version = np.lib.format.read_magic(fh)
         if version == (1, 0):
@@ -62,18 +113,7 @@ def _read_npy(raw: bytes, name: str) -> np.ndarray:
             f"the .npz member {name!r} holds Python objects and would need pickle, which is "
             "refused for safety; save plain numeric arrays"
         )
-    count = 1
-    for d in shape:
-        count *= int(d)
-    body = raw[fh.tell() :]
-    if len(body) != count * dtype.itemsize:
-        raise DataError(
-            f"the .npz member {name!r} is truncated or padded: shape {shape} of {dtype} needs "
-            f"{count * dtype.itemsize} bytes, found {len(body)}"
-        )
-    order = "F" if fortran else "C"
-    arr = np.frombuffer(body, dtype=dtype, count=count).reshape(shape, order=order)
-    return np.array(arr, order="C")
+    return tuple(int(d) for d in shape), fortran, dtype
 
 
 def write_npz(arrays: dict[str, np.ndarray]) -> bytes:

@@ -7,6 +7,7 @@ by netlib.data.checks, so the registry only has to attach names.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import numpy as np
 from netlib.data.checks import as_pair
 from netlib.data.dataset import DataError
 from netlib.data.download import Progress, RemoteFile, fetch
-from netlib.data.idx import gunzip, is_gzip, read_idx
+from netlib.data.idx import DEFAULT_MAX_BYTES, gunzip_idx, idx_header_size, is_gzip, read_idx
 from netlib.data.npz import read_npz
 
 HERE = Path(__file__).resolve().parent
@@ -139,11 +140,8 @@ def is_complete(folder: Path, files: Mapping[str, RemoteFile]) -> bool:
 
 def _read(path: Path, remote: RemoteFile | None) -> np.ndarray:
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc}") from None
-    try:
-        plain = gunzip(raw) if is_gzip(raw) else raw
+        raw = _read_bounded(path)
+        plain = gunzip_idx(raw) if is_gzip(raw) else raw
         if remote is not None:
             if remote.md5 is not None and is_gzip(raw):
                 _compare(path, "MD5", hashlib.md5(raw, usedforsecurity=False), remote.md5)
@@ -152,6 +150,27 @@ def _read(path: Path, remote: RemoteFile | None) -> np.ndarray:
         return read_idx(plain)
     except DataError as exc:
         raise DataError(f"{path.name}: {exc}") from None
+
+
+def _read_bounded(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The file's bytes, refused by size before reading: raw IDX by what its header declares
+    (a bogus 10 GB file is not read), gzip by max_bytes (its header is checked as it inflates)."""
+    try:
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            head = fh.read(24)
+            if not is_gzip(head):
+                need = idx_header_size(head)  # a DataError for a file that is not IDX
+                if size > need:
+                    extra = size - need
+                    raise DataError(f"the IDX file has {extra} unexpected bytes after its data")
+            if size > max_bytes:
+                raise DataError(
+                    f"the file is {size / 2**20:.1f} MB, over the {max_bytes / 2**20:.0f} MB limit"
+                )
+            return head + fh.read(max_bytes)
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
 
 
 def _compare(path: Path, kind: str, h, expected: str) -> None:

@@ -12,10 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from netlib.data.checks import as_pair
-from netlib.data.csvfile import read_csv
+from netlib.data.checks import as_pair, check_declared_shape
+from netlib.data.csvfile import byte_pieces, read_csv_pieces
 from netlib.data.dataset import DataError, Dataset
-from netlib.data.idx import gunzip, is_gzip, read_idx
+from netlib.data.idx import gunzip, gunzip_idx, is_gzip, iter_gunzip, read_idx
 from netlib.data.npz import ZIP_MAGIC, read_npz
 from netlib.data.split import stratified_split
 
@@ -30,9 +30,9 @@ def parse_upload(
     try:
         kind, plain = _open(name, data, max_bytes)
         if kind == "npz":
-            return _from_npz(read_npz(plain, max_bytes=max_bytes))
+            return _from_npz(read_npz(plain(), max_bytes=max_bytes, check=_declared))
         if kind == "csv":
-            return read_csv(plain)
+            return read_csv_pieces(plain.pieces())
         if kind == "npy":
             raise DataError("a .npy file holds one array; save images and labels with np.savez")
         raise DataError(
@@ -98,8 +98,26 @@ def dataset_from_upload(
     return Dataset(name, x, y, x_test, y_test, class_names=tuple(str(c) for c in class_names))
 
 
-def _open(name: str, data: bytes, max_bytes: int) -> tuple[str, bytes]:
-    """Check size, undo gzip, and decide the format: 'npz', 'npy', 'csv' or 'idx'."""
+class _Gzipped:
+    """A gzipped upload not yet inflated: CSV streams its pieces, the other formats inflate
+    it whole (within max_bytes) when called, and IDX stops where its header says it ends."""
+
+    def __init__(self, data: bytes, max_bytes: int) -> None:
+        self.data, self.max_bytes = data, max_bytes
+
+    def pieces(self):
+        return iter_gunzip(self.data, self.max_bytes)
+
+    def __call__(self) -> bytes:
+        return gunzip(self.data, self.max_bytes)
+
+    def idx(self) -> bytes:
+        return gunzip_idx(self.data, self.max_bytes)
+
+
+def _open(name: str, data: bytes, max_bytes: int):
+    """Check size and decide the format ('npz', 'npy', 'csv' or 'idx') from the name and the
+    first bytes; gzip is only peeked at here (a _Gzipped), plain bytes are wrapped the same way."""
     data = bytes(data)
     if len(data) == 0:
         raise DataError("the file is empty")
@@ -109,19 +127,40 @@ def _open(name: str, data: bytes, max_bytes: int) -> tuple[str, bytes]:
         )
     lower = name.lower()
     if is_gzip(data):
-        data = gunzip(data, max_bytes)
-        lower = lower.removesuffix(".gz")
-        if not data:
+        head = next(iter_gunzip(data, max_bytes), b"")[:64]
+        if not head:
+            gunzip(data, max_bytes)  # names a truncated or corrupt stream, if it is one
             raise DataError("the file is empty once decompressed")
-    if lower.endswith(".npz") or (lower.endswith(".zip") and data.startswith(ZIP_MAGIC)):
-        return "npz", data
+        return _kind(lower.removesuffix(".gz"), head), _Gzipped(data, max_bytes)
+    return _kind(lower, data[:64]), _Plain(data)
+
+
+class _Plain:
+    """Uncompressed upload bytes, with _Gzipped's three ways to read them (none copies)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __call__(self) -> bytes:
+        return self.data
+
+    def pieces(self):
+        return byte_pieces(self.data)
+
+    def idx(self) -> bytes:
+        return self.data
+
+
+def _kind(lower: str, head: bytes) -> str:
+    if lower.endswith(".npz") or (lower.endswith(".zip") and head.startswith(ZIP_MAGIC)):
+        return "npz"
     if lower.endswith((".csv", ".txt")):
-        return "csv", data
-    if lower.endswith(".npy") or data.startswith(b"\x93NUMPY"):
-        return "npy", data
-    if "idx" in lower or "ubyte" in lower or data[:2] == b"\0\0":
-        return "idx", data
-    return ("npz" if data.startswith(ZIP_MAGIC) else "csv"), data
+        return "csv"
+    if lower.endswith(".npy") or head.startswith(b"\x93NUMPY"):
+        return "npy"
+    if "idx" in lower or "ubyte" in lower or head[:2] == b"\0\0":
+        return "idx"
+    return "npz" if head.startswith(ZIP_MAGIC) else "csv"
 
 
 def _read_idx_upload(name: str, data: bytes, max_bytes: int) -> np.ndarray:
@@ -129,9 +168,14 @@ def _read_idx_upload(name: str, data: bytes, max_bytes: int) -> np.ndarray:
         kind, plain = _open(name, data, max_bytes)
         if kind != "idx":
             raise DataError(f"expected an IDX file, but this looks like a {kind} file")
-        return read_idx(plain, max_bytes=max_bytes)
+        return read_idx(plain.idx(), max_bytes=max_bytes)
     except DataError as exc:
         raise DataError(f"{name}: {exc}") from None
+
+
+def _declared(name: str, shape: tuple[int, ...], dtype: np.dtype) -> None:
+    """Refuse an .npz member whose header declares more images or pixels than allowed."""
+    check_declared_shape(shape, f"the .npz member {name!r}")
 
 
 def _from_npz(arrays: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
