@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -12,12 +13,15 @@ import numpy as np
 
 from netlib.config import ConfigError, NetConfig
 from netlib.data.dataset import DataError
-from netlib.data.npz import read_npz
+from netlib.data.npz import NpzReader
 from netlib.network import MLP
 
 FORMAT = "digit-net-model/1"
 MAX_LAYERS = 64
 MAX_MODEL_BYTES = 4 * 2**30  # unpacked: a zip bomb cannot make loading allocate more
+MAX_HEADER_BYTES = 2**20  # config + meta JSON: a few KB in practice
+MAX_JSON_DEPTH = 32  # our header nests 3 deep; json itself would recurse until it crashes
+_NPY_HEADER_SLACK = 2**16  # an .npy header is 128 bytes; numpy refuses headers over 10,000
 
 
 class ModelFileError(ValueError):
@@ -60,37 +64,38 @@ def load_model(path: str | os.PathLike) -> tuple[MLP, NetConfig, dict]:
 
 
 def parse_model(data: bytes) -> tuple[MLP, NetConfig, dict]:
-    arrays = _read_npz(data)
-    header = _read_header(arrays)
-    try:
-        config = NetConfig.from_dict(header.get("config"))
-    except ConfigError as exc:
-        raise ModelFileError(f"model config is invalid: {exc}") from None
-    sizes = header.get("sizes")
-    if (
-        not isinstance(sizes, list)
-        or not 2 <= len(sizes) <= MAX_LAYERS
-        or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
-    ):
-        raise ModelFileError("model header: 'sizes' must be a list of positive integers")
-    if list(config.hidden) != sizes[1:-1]:
-        raise ModelFileError(f"model header: sizes {sizes} disagree with hidden {config.hidden}")
-    weights, biases = [], []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        w = _array(arrays, f"W{i}", (fan_in, fan_out))
-        b = _array(arrays, f"b{i}", (fan_out,))
-        weights.append(w.astype(config.dtype))
-        biases.append(b.astype(config.dtype))
-    extra = sorted(
-        set(arrays) - {"header"} - {f"{p}{i}" for p in "Wb" for i in range(len(weights))}
-    )
-    if extra:
-        raise ModelFileError(f"model file has unexpected arrays: {', '.join(extra)}")
+    """Header first; then each weight array is checked against the shapes the header implies,
+    by the sizes the zip directory and the .npy headers declare, before it is inflated."""
+    with _open_npz(data) as reader:
+        header = _read_header(reader)
+        try:
+            config = NetConfig.from_dict(header.get("config"))
+        except ConfigError as exc:
+            raise ModelFileError(f"model config is invalid: {exc}") from None
+        sizes = header.get("sizes")
+        if (
+            not isinstance(sizes, list)
+            or not 2 <= len(sizes) <= MAX_LAYERS
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
+        ):
+            raise ModelFileError("model header: 'sizes' must be a list of positive integers")
+        if list(config.hidden) != sizes[1:-1]:
+            raise ModelFileError(
+                f"model header: sizes {sizes} disagree with hidden {config.hidden}"
+            )
+        shapes = {}
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            shapes[f"W{i}"], shapes[f"b{i}"] = (fan_in, fan_out), (fan_out,)
+        _check_declared(reader, shapes)
+        arrays = {name: _read_array(reader, name, shape) for name, shape in shapes.items()}
+    n = len(sizes) - 1
+    weights = [arrays[f"W{i}"].astype(config.dtype) for i in range(n)]
+    biases = [arrays[f"b{i}"].astype(config.dtype) for i in range(n)]
     meta = header.get("meta") if isinstance(header.get("meta"), dict) else {}
     return MLP(weights, biases, config.activation), config, meta
 
 
-def _read_npz(data: bytes) -> dict[str, np.ndarray]:
+def _open_npz(data: bytes) -> NpzReader:
     if not data:
         raise ModelFileError("model file is empty")
     if not data.startswith(b"PK\x03\x04"):
@@ -99,7 +104,43 @@ def _read_npz(data: bytes) -> dict[str, np.ndarray]:
     try:
         # The careful reader, not np.load: a damaged deflate stream or a header claiming a
         # huge shape must be a clear error, never zlib.error or a giant allocation.
-        return read_npz(data, max_bytes=MAX_MODEL_BYTES)
+        return NpzReader(data, max_bytes=MAX_MODEL_BYTES)
+    except DataError as exc:
+        raise ModelFileError(f"not a model file or truncated (.npz): {exc}") from None
+
+
+def _check_declared(reader: NpzReader, shapes: dict[str, tuple[int, ...]]) -> None:
+    """Refuse by the zip directory alone: unexpected members, or sizes the shapes cannot have."""
+    extra = sorted(set(reader.names) - {"header"} - set(shapes))
+    if extra:
+        raise ModelFileError(f"model file has unexpected arrays: {', '.join(extra)}")
+    total = 0
+    for name, shape in shapes.items():
+        if name not in reader.names:
+            raise ModelFileError(f"model file is missing array {name}")
+        most = math.prod(shape) * 8 + _NPY_HEADER_SLACK  # float64 is the widest float stored
+        total += most
+        if reader.declared_size(name) > most:
+            raise ModelFileError(
+                f"array {name} unpacks to {reader.declared_size(name):,} bytes, more than its "
+                f"shape {shape} can need ({most:,})"
+            )
+    if total > MAX_MODEL_BYTES:
+        raise ModelFileError(
+            f"the model header declares {total / 2**30:.1f} GB of weights, over the "
+            f"{MAX_MODEL_BYTES / 2**30:.0f} GB limit"
+        )
+
+
+def _read_array(reader: NpzReader, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    def expect(_name: str, found: tuple[int, ...], dtype: np.dtype) -> None:
+        if found != shape:
+            raise ModelFileError(f"array {name} has shape {found}, expected {shape}")
+        if dtype.kind != "f":
+            raise ModelFileError(f"array {name} is {dtype}, expected floats")
+
+    try:
+        return _array({name: reader.read(name, expect)}, name, shape)
     except DataError as exc:
         if "pickle" in str(exc).lower():
             raise ModelFileError(
@@ -108,17 +149,46 @@ def _read_npz(data: bytes) -> dict[str, np.ndarray]:
         raise ModelFileError(f"not a model file or truncated (.npz): {exc}") from None
 
 
-def _read_header(arrays: dict[str, np.ndarray]) -> dict:
-    raw = arrays.get("header")
-    if raw is None or raw.dtype != np.uint8 or raw.ndim != 1:
+def _read_header(reader: NpzReader) -> dict:
+    if "header" not in reader.names:
+        raise ModelFileError("not a digit-net model file: no header")
+    if reader.declared_size("header") > MAX_HEADER_BYTES:
+        raise ModelFileError(
+            f"model header unpacks to {reader.declared_size('header'):,} bytes, over the "
+            f"{MAX_HEADER_BYTES:,}-byte limit"
+        )
+    try:
+        raw = reader.read("header")
+    except DataError as exc:
+        raise ModelFileError(f"not a model file or truncated (.npz): {exc}") from None
+    if raw.dtype != np.uint8 or raw.ndim != 1:
         raise ModelFileError("not a digit-net model file: no header")
     try:
         header = json.loads(raw.tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ModelFileError("model header is not valid JSON") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        # ValueError covers bad JSON and integers over Python's 4,300-digit limit
+        why = "nested too deeply" if isinstance(exc, RecursionError) else "not valid JSON"
+        raise ModelFileError(f"model header is {why}") from None
+    if _depth(header) > MAX_JSON_DEPTH:
+        raise ModelFileError(f"model header is nested more than {MAX_JSON_DEPTH} levels deep")
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ModelFileError(f"not a digit-net model file (format must be {FORMAT!r})")
     return header
+
+
+def _depth(value: object) -> int:
+    """Nesting depth without recursion (the pages later walk meta, e.g. to show it)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, d = stack.pop()
+        deepest = max(deepest, d)
+        if d > MAX_JSON_DEPTH:
+            break
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            stack.extend((c, d + 1) for c in item)
+    return deepest
 
 
 def _array(arrays: dict[str, np.ndarray], name: str, shape: tuple[int, ...]) -> np.ndarray:

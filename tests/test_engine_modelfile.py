@@ -83,8 +83,7 @@ def _bad_files():
     foreign = dict(h, format="something-else")
     buf = io.BytesIO()
     np.savez(buf, x=np.arange(3))
-    pickled = io.BytesIO()
-    np.savez(pickled, header=np.frombuffer(b"{}", np.uint8), W0=np.array([{"a": 1}], dtype=object))
+    pickled = _rewrite(good, add={"W0": np.array([{"a": 1}], dtype=object)})
     return {
         "empty": (b"", "empty"),
         "truncated": (good[: len(good) // 2], "truncated"),
@@ -98,7 +97,7 @@ def _bad_files():
         "sizes disagree": (_rewrite(good, header=wrong_sizes), "disagree"),
         "bad config": (_rewrite(good, header=bad_config), "swish"),
         "extra array": (_rewrite(good, add={"W9": np.zeros(2, np.float32)}), "unexpected"),
-        "pickle": (pickled.getvalue(), "pickle"),
+        "pickle": (pickled, "pickle"),
     }
 
 
