@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
+import time
+from pathlib import Path
 from typing import NoReturn
 
 from netlib.config import ConfigError, NetConfig, parse_hidden
@@ -100,11 +103,12 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
     from netlib.prepare import prepare
 
     config = config_from_args(args)
+    if args.save is not None:
+        check_destination(args.save)
     try:
         ds = load_dataset(config.dataset, mnist_dir=args.mnist_dir)
     except DataError as exc:
-        out.write(f"error: {exc}\n")
-        return 1
+        raise UsageError(" ".join(str(exc).split())) from None
     data = prepare(ds, config.val_fraction, config.seed, config.dtype)
     last: dict[str, EpochEvent] = {}
 
@@ -119,9 +123,13 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
     out.write(f"{end.status}: {end.reason}\n")
     if test_acc is not None:
         out.write(f"test accuracy {test_acc:.4f} (claimed: {PRESETS[args.preset].claim})\n")
+    saved_where = args.save
     if args.save and final is not None:
-        save_model(args.save, trainer.net, config, {"test_acc": test_acc})
-        out.write(f"saved {args.save}\n")
+        saved_where = save_or_rescue(
+            args.save, lambda p: save_model(p, trainer.net, config, {"test_acc": test_acc})
+        )
+        if saved_where:
+            out.write(f"saved {saved_where}\n")
     if args.json:
         result = {
             "preset": args.preset,
@@ -133,7 +141,48 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
             "val_accuracy": final.val_acc if final else None,
         }
         out.write(json.dumps(result) + "\n")
-    return 0 if end.status == "finished" else 1
+    return 0 if end.status == "finished" and saved_where == args.save else 1
+
+
+def check_destination(path: str) -> None:
+    """Refuse a --save path that cannot be written *before* training, by writing there."""
+    if not path.strip():
+        raise UsageError("--save needs a file name, e.g. --save model.npz")
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise UsageError(f"--save {path}: that is a directory; give a file name inside it")
+    folder = target.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # save_model creates the missing folders
+    if not folder.is_dir():
+        raise UsageError(f"--save {path}: {folder} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        why = exc.strerror or exc
+        raise UsageError(f"--save {path}: cannot write in {folder} ({why})") from None
+
+
+def save_or_rescue(path: str, save) -> str:
+    """Save to path; if that fails after all (disk full, removed folder), save the model in the
+    working directory (else the temp directory) rather than lose it, and say so on stderr."""
+    try:
+        save(path)
+        return path
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    for folder in (Path.cwd(), Path(tempfile.gettempdir())):
+        rescue = folder / f"digit-net-rescued-{stamp}-{Path(path).name or 'model.npz'}"
+        try:
+            save(rescue)
+        except OSError:
+            continue
+        sys.stderr.write(f"error: could not save to {path} ({reason}); saved to {rescue}\n")
+        return str(rescue)
+    sys.stderr.write(f"error: could not save to {path} ({reason}), nor in {Path.cwd()}\n")
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -60,3 +60,83 @@ def test_module_entry_point_runs():
         timeout=60,
     )
     assert proc.returncode == 2 and "unrecognized arguments" in proc.stderr
+
+
+# -- bad destinations and bad data: one line on stderr, exit 2, before any training -----------
+@pytest.mark.parametrize(
+    ("save", "words"),
+    [
+        ("", "needs a file name"),
+        ("/dev/null/m.npz", "/dev/null is not a directory"),
+        ("/proc/m.npz", "cannot write in /proc"),
+        (".", "that is a directory"),
+    ],
+)
+def test_unwritable_save_is_refused_before_training(save, words, capsys):
+    assert main(["train", "--preset", "digits-8x8", "--epochs", "3", "--save", save]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and words in captured.err
+    assert "epoch" not in captured.out  # refused before the first epoch
+
+
+def _corrupt_mnist_dir(folder):
+    folder.mkdir()
+    for name in ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"):
+        (folder / name).write_bytes(b"\0\0\x08\x03" + b"garbage")
+    for name in ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"):
+        (folder / name).write_bytes(b"\x1f\x8bnot really gzip")
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--mnist-dir", "{tmp}/missing"], "does not exist"),
+        (["--mnist-dir", "{tmp}"], "has no train-images"),
+        (["--mnist-dir", "{tmp}/corrupt"], "train-images-idx3-ubyte"),
+        (["--dataset", "no-such-set"], "no-such-set"),
+    ],
+)
+def test_data_errors_give_one_line_on_stderr_and_exit_2(tmp_path, extra, words, capsys):
+    _corrupt_mnist_dir(tmp_path / "corrupt")
+    argv = ["train", "--preset", "classic-sigmoid", "--epochs", "1"]
+    argv += [a.replace("{tmp}", str(tmp_path)) for a in extra]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and words in captured.err
+    assert captured.out == "" and "Traceback" not in captured.err
+
+
+class _BlockAfterLastEpoch(io.StringIO):
+    """Output that, when the last epoch line is printed, puts a file where --save's folder was:
+    the destination was fine when checked, and saving then fails as a full disk would."""
+
+    def __init__(self, folder, last_line):
+        super().__init__()
+        self.folder, self.last_line = folder, last_line
+
+    def write(self, text):
+        if self.last_line in text and self.folder.is_dir():
+            self.folder.rmdir()
+            self.folder.write_text("in the way")
+        return super().write(text)
+
+
+def test_a_save_failing_after_training_keeps_the_model_in_the_working_directory(
+    tmp_path, monkeypatch, capsys
+):
+    work, dest = tmp_path / "work", tmp_path / "out"
+    work.mkdir()
+    dest.mkdir()
+    monkeypatch.chdir(work)
+    args = build_parser().parse_args(
+        ["train", "--preset", "digits-8x8", "--epochs", "2", "--save", str(dest / "m.npz")]
+    )
+    out = _BlockAfterLastEpoch(dest, "epoch 2/2")
+    assert run_train(args, out) == 1  # saved, but not where asked
+    err = capsys.readouterr().err
+    rescued = list(work.glob("digit-net-rescued-*-m.npz"))
+    assert len(rescued) == 1 and f"saved to {rescued[0]}" in err and err.count("\n") == 1
+    assert f"saved {rescued[0]}" in out.getvalue()
+    _, cfg, meta = load_model(rescued[0])
+    assert cfg.epochs == 2 and 0 < meta["test_acc"] <= 1
