@@ -11,6 +11,7 @@ import streamlit as st
 import figures
 from app.live_chart import live_chart
 from app.state import figure_cache, get_registry
+from app.store_health import disk_caption
 from runlayer.live import LiveSnapshot
 
 STATUS_ICONS = {
@@ -182,6 +183,8 @@ def render_run(snap: LiveSnapshot, curves: bool = True, weights: bool = True) ->
         last = snap.metrics[-1] if snap.metrics else {}
         acc = last.get("test_acc")
         st.success(f"Finished. Test accuracy {acc:.2%}" if acc is not None else "Finished.")
+    if snap.metrics:  # one place that shows what the run costs on disk
+        st.caption(disk_caption(get_registry().store, snap.run_id, len(snap.metrics)))
     render_controls(snap)
     if curves:
         render_curves(snap)

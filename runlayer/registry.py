@@ -19,6 +19,7 @@ from netlib.data.dataset import DataError, Dataset
 from runlayer.errors import RunError, RunNotFoundError
 from runlayer.live import LiveRun, LiveSnapshot
 from runlayer.records import ACTIVE_STATUSES, RunRecord
+from runlayer.retention import Retention
 from runlayer.store import RunStore
 from runlayer.uploads import (
     UploadInfo,
@@ -52,16 +53,17 @@ class RunRegistry:
         max_parallel: int | None = None,
         loader: Loader | None = None,
         *,
-        keep_epoch_weights: int | None = None,
+        retention: Retention | None = None,
         listeners: list[Callable[[str, object], None]] | None = None,
         keep_finished: int = 32,
     ) -> None:
         """home: data directory (default $NETLIB_HOME or ~/.local/share/digit-net).
 
         listeners are called as f(run_id, event) from training threads (an exception fails
-        that run). keep_finished bounds how many ended LiveRuns stay in memory.
+        that run). keep_finished bounds how many ended LiveRuns stay in memory. retention
+        bounds the checkpoints kept per run (default: runlayer.retention, $NETLIB_RUN_DISK_BUDGET).
         """
-        self.store = RunStore(home, keep_epoch_weights)
+        self.store = RunStore(home, retention)
         self.store.mark_interrupted()
         self.max_parallel = max(1, int(max_parallel or os.cpu_count() or 1))
         self.snapshot_seconds = 1.0  # how often a training run refreshes its live weights

@@ -33,15 +33,19 @@ from runlayer.records import (
     default_name,
     matrix_from_json,
 )
+from runlayer.retention import Retention
 
 
 class RunStore:
     def __init__(
-        self, home: str | os.PathLike | None = None, keep_epoch_weights: int | None = None
+        self, home: str | os.PathLike | None = None, retention: Retention | None = None
     ) -> None:
-        """Open (creating if needed) the store in home; StoreError right away if unwritable."""
+        """Open (creating if needed) the store in home; StoreError right away if unwritable.
+
+        retention bounds the epoch checkpoints kept per run (default: Retention.from_env()).
+        """
         self.home = paths.prepare_home(home)
-        self.keep_epoch_weights = keep_epoch_weights
+        self.retention = retention or Retention.from_env()
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(
@@ -152,22 +156,73 @@ class RunStore:
             )
 
     def save_weights(self, run_id: str, epoch: int, net: MLP, config: NetConfig, meta: dict):
-        """Write epoch-NNNN.npz atomically, then drop the oldest beyond keep_epoch_weights."""
+        """Write epoch-NNNN.npz atomically (thin_checkpoints later drops the surplus)."""
         try:
             save_model(paths.epoch_path(self.home, run_id, epoch), net, config, meta)
-            keep = self.keep_epoch_weights
-            if keep is not None:
-                old = self.saved_epochs(run_id)
-                for e in old[: max(0, len(old) - keep)]:
-                    paths.epoch_path(self.home, run_id, e).unlink(missing_ok=True)
         except OSError as exc:
             raise StoreError(f"could not save the weights of epoch {epoch}: {exc}") from exc
 
-    def save_best(self, run_id: str, net: MLP, config: NetConfig, meta: dict) -> None:
+    def thin_checkpoints(self, run_id: str, best: int | None, last: int) -> list[int]:
+        """Delete the epoch files the retention policy drops (never best or last); returns
+        the kept epochs. Called after the epoch's rows are saved, so the last recorded epoch
+        always has its checkpoint; a page that listed a deleted epoch gets NoWeightsError."""
+        folder = paths.run_dir(self.home, run_id)
+        saved = paths.saved_epoch_numbers(folder)
         try:
-            save_model(paths.best_path(self.home, run_id), net, config, meta)
+            size = paths.epoch_path(self.home, run_id, last).stat().st_size
+            best_file = paths.best_path(self.home, run_id)
+            extra = 0  # best.npz costs nothing extra when it is a link to an epoch file
+            if best_file.is_file() and best_file.stat().st_nlink == 1:
+                extra = best_file.stat().st_size
+            keep = self.retention.keep(saved, best, last, size, extra)
+            for epoch in sorted(set(saved) - set(keep)):
+                paths.epoch_path(self.home, run_id, epoch).unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreError(f"could not thin the checkpoints of run {run_id}: {exc}") from exc
+        return keep
+
+    def disk_usage(self, run_id: str) -> tuple[int, int]:
+        """(bytes, epoch checkpoints) of a run's folder, each file once (links share bytes)."""
+        folder = paths.run_dir(self.home, run_id)
+        seen: set[tuple[int, int]] = set()
+        total = 0
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return 0, 0
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue  # thinned while we looked
+            if (st.st_dev, st.st_ino) not in seen:
+                seen.add((st.st_dev, st.st_ino))
+                total += st.st_size
+        return total, len(paths.saved_epoch_numbers(folder))
+
+    def save_best(self, run_id: str, net: MLP, config: NetConfig, meta: dict,
+                  epoch: int | None = None) -> None:  # fmt: skip
+        """best.npz: a hard link to epoch's file when given (no second write), else a file."""
+        best = paths.best_path(self.home, run_id)
+        try:
+            if epoch is not None and self._link_best(paths.epoch_path(self.home, run_id, epoch)):
+                return
+            save_model(best, net, config, meta)
         except OSError as exc:
             raise StoreError(f"could not save the best weights: {exc}") from exc
+
+    def _link_best(self, source) -> bool:
+        """Atomically point best.npz at source; False where hard links are not supported."""
+        tmp = source.with_name(f".tmp-best-{paths.new_run_id()}.npz")
+        try:
+            os.link(source, tmp)
+        except OSError:
+            return False
+        try:
+            os.replace(tmp, source.with_name("best.npz"))
+        finally:
+            tmp.unlink(missing_ok=True)
+        return True
 
     def mark_interrupted(self) -> int:
         """Runs left live by a dead server become 'interrupted', epochs kept; returns how many.
@@ -239,7 +294,7 @@ class RunStore:
         return {e: matrix_from_json(cm) for e, cm in rows}
 
     def saved_epochs(self, run_id: str) -> list[int]:
-        """Epochs whose weight file exists, ascending (capped runs keep only the latest)."""
+        """Epochs whose weight file exists, ascending: only those the retention policy kept."""
         if not paths.is_run_id(run_id):
             return []
         return paths.saved_epoch_numbers(paths.run_dir(self.home, run_id))

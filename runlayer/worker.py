@@ -69,7 +69,7 @@ class Recorder:
         if score > self.best_score:
             self.best_score, self.best_epoch = score, e.epoch
             self.best_net, self.best_row = e.net, row
-            self.store.save_best(self.run_id, e.net, self.config, meta)
+            self.store.save_best(self.run_id, e.net, self.config, meta, epoch=e.epoch)
         self.flush()
         self.store.add_epoch(
             self.run_id,
@@ -81,6 +81,7 @@ class Recorder:
             best_val_acc=self.best_row["val_acc"],
             best_test_acc=self.best_row["test_acc"],
         )
+        self.store.thin_checkpoints(self.run_id, self.best_epoch, e.epoch)
         self.live.on_epoch(row, e.net, e.test_confusion, self.best_epoch)
         self._last_snapshot = time.monotonic()
 
