@@ -1,0 +1,262 @@
+"""How much memory a run will need, known before it starts, and the budget it must fit in.
+
+A run that cannot fit must be refused before it allocates anything: one 8 x 8192 float64 Adam
+run (or a 1024x1024-pixel upload under a wide first layer) would otherwise take the whole
+server down. The estimate counts what the engine and the run layer really hold at their peak;
+tests/test_memory_estimate.py checks it against a real run's peak RSS.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from netlib.config import ConfigError, NetConfig
+from netlib.prepare import split_indices
+
+BUDGET_ENV = "NETLIB_MEMORY_BUDGET"
+MACHINE_FRACTION = 0.5  # of the machine's memory, shared by the runs allowed at once
+EVAL_ROWS = 4096  # MLP.logits evaluates in chunks of this many images
+
+# Copies of the parameters alive at a run's peak: the weights, this step's gradients and the
+# previous step's (still referenced until the new ones are assigned), the latest live snapshot,
+# the best epoch's network, the epoch event's copy, and the compressed checkpoint buffer and
+# its copy while it is written (savez_compressed into BytesIO, then getvalue()).
+PARAM_COPIES = 8
+# What a run allocates besides arrays: the data loader's modules and file buffers, the run
+# store's connection, the thread (measured: 10-12 MB on the bundled sample).
+RUN_OVERHEAD = 16 * 10**6
+OPTIMIZER_COPIES = {"sgd": 0, "momentum": 1, "adam": 3}  # Adam: m, v and one step temporary
+
+
+class MemoryBudgetError(ConfigError):
+    """A run would need more memory than its budget; the message says what to shrink."""
+
+
+@dataclass(frozen=True)
+class DataShape:
+    """What the estimate needs to know about a data set, without loading it."""
+
+    train: int  # training images, validation included
+    test: int
+    height: int
+    width: int
+    classes: int
+
+    @property
+    def inputs(self) -> int:
+        return self.height * self.width
+
+
+# The built-in sets' shapes (tests check them against the loaded sets): a download or a
+# decompression must not be needed just to refuse a run.
+BUILTIN_SHAPES: dict[str, DataShape] = {
+    "mnist-sample": DataShape(10_000, 2_000, 28, 28, 10),
+    "mnist": DataShape(60_000, 10_000, 28, 28, 10),
+    "fashion-mnist": DataShape(60_000, 10_000, 28, 28, 10),
+    "digits-8x8": DataShape(1_437, 360, 8, 8, 10),
+}
+
+
+def shape_of(dataset) -> DataShape:
+    """The shape of a loaded netlib Dataset (an upload held in memory)."""
+    h, w = dataset.image_shape
+    return DataShape(len(dataset.train_labels), len(dataset.test_labels), h, w, dataset.num_classes)
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    parts: dict[str, int]  # bytes by part
+    largest_matrix: tuple[int, int]  # the biggest weight matrix (fan_in, fan_out)
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts.values())
+
+    @property
+    def biggest(self) -> str:
+        return max(_HINTS, key=self.parts.get)  # "other" is never what to shrink
+
+    def summary(self) -> str:
+        """'≈ 120 MB (data 95 MB, parameters 1.2 MB, …)' for the form and the CLI."""
+        parts = ", ".join(f"{name} {format_bytes(b)}" for name, b in self.parts.items())
+        return f"≈ {format_bytes(self.total)} ({parts})"
+
+
+def estimate(config: NetConfig, shape: DataShape) -> MemoryEstimate:
+    """Peak bytes of one run of config on data of this shape, by part."""
+    item = np.dtype(config.dtype).itemsize
+    sizes = [shape.inputs, *config.hidden, shape.classes]
+    matrices = list(zip(sizes[:-1], sizes[1:], strict=True))
+    n_params = sum(i * o + o for i, o in matrices)
+    n_train = len(split_indices(shape.train, config.val_fraction, config.seed)[0])
+    bs = config.batch_size
+    rows = max(1, n_train if bs <= 0 or bs >= n_train else bs)  # as Trainer.batch_size()
+    return MemoryEstimate(
+        parts={
+            "data": _data_bytes(shape, item),
+            "parameters": PARAM_COPIES * n_params * item,
+            "optimizer state": OPTIMIZER_COPIES[config.optimizer] * n_params * item,
+            "activations": max(
+                _step_bytes(config, sizes, rows, full=rows == n_train),
+                _evaluation_bytes(sizes, max(shape.test, shape.train - n_train)),
+            )
+            * item,
+            "other": RUN_OVERHEAD,
+        },
+        largest_matrix=max(matrices, key=lambda m: m[0] * m[1]),
+    )
+
+
+def _data_bytes(shape: DataShape, item: int) -> int:
+    """The uint8 images, their float copies (train + validation + test), and the one extra
+    float copy of the training images alive while prepare() splits them."""
+    images = (shape.train + shape.test) * shape.inputs
+    return images + images * item + shape.train * shape.inputs * item
+
+
+def _step_bytes(config: NetConfig, sizes: list[int], rows: int, full: bool) -> int:
+    """Elements one training step holds at its peak.
+
+    A step's cache holds the batch (a copy, unless full batch; and its shifted copy), each
+    hidden layer's pre-activation and activation (with dropout also the mask and the masked
+    copy), the logits and their gradient. The previous step's cache is still referenced while
+    the next forward pass builds its own, and backward adds a few layer-sized temporaries.
+    """
+    per_layer = 4 if config.dropout > 0 else 2
+    inputs = (0 if full else 1) + (1 if config.augment_shift else 0)
+    cache = inputs * sizes[0] + per_layer * sum(sizes[1:-1]) + 2 * sizes[-1]
+    return rows * (cache + max(cache, 3 * max(sizes[1:])))
+
+
+def _evaluation_bytes(sizes: list[int], rows: int) -> int:
+    """Elements of one evaluation chunk: every layer's output for up to EVAL_ROWS images."""
+    return min(EVAL_ROWS, rows) * 2 * sum(sizes[1:])
+
+
+# -- the budget --------------------------------------------------------------------------------
+def machine_memory() -> int:
+    """Physical memory, or a smaller container (cgroup) limit when there is one."""
+    total = _meminfo_total()
+    if total is None:
+        try:
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            total = 4 * 2**30  # nothing to read: assume a small machine
+    limit = _cgroup_limit()
+    return min(total, limit) if limit else total
+
+
+def _meminfo_total() -> int | None:
+    try:
+        text = Path("/proc/meminfo").read_text()
+    except OSError:
+        return None
+    match = re.search(r"^MemTotal:\s+(\d+)\s*kB", text, re.MULTILINE)
+    return int(match.group(1)) * 1024 if match else None
+
+
+def _cgroup_limit() -> int | None:
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2**60:  # "max" or a huge number: no limit
+            return int(text)
+    return None
+
+
+_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
+
+
+def parse_bytes(text: str) -> int:
+    """'6G', '512 MiB', '1.5g', '2000000000' -> bytes; ConfigError naming the variable."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", str(text), re.IGNORECASE)
+    value = float(match.group(1)) * _UNITS[match.group(2).lower()] if match else 0.0
+    if not match or not math.isfinite(value) or value < 1:
+        raise ConfigError(
+            f"{BUDGET_ENV}={text!r} is not a size: write bytes or a number with K, M, G or T "
+            "(e.g. 4G)"
+        )
+    return int(value)
+
+
+def memory_budget(runs_at_once: int = 1) -> int:
+    """Bytes one run may use: $NETLIB_MEMORY_BUDGET if set, else a share of the machine."""
+    override = os.environ.get(BUDGET_ENV, "").strip()
+    if override:
+        return parse_bytes(override)
+    return int(MACHINE_FRACTION * machine_memory() / max(1, int(runs_at_once)))
+
+
+def over_budget(est: MemoryEstimate, budget: int, config: NetConfig) -> str | None:
+    """Why a run of this estimate may not start (one line), or None when it fits."""
+    if est.total <= budget:
+        return None
+    part = est.biggest
+    hint = _HINTS[part](config, est)
+    if config.dtype == "float64":
+        hint += ", or use float32 (half the bytes)"
+    return (
+        f"This run would need {est.summary()}, more than the {format_bytes(budget)} a run may "
+        f"use (set {BUDGET_ENV} to change it). Biggest part, {part}: {hint}."
+    )
+
+
+def check_budget(config: NetConfig, shape: DataShape, budget: int) -> MemoryEstimate:
+    """The estimate, or MemoryBudgetError saying what to shrink."""
+    est = estimate(config, shape)
+    reason = over_budget(est, budget, config)
+    if reason:
+        raise MemoryBudgetError(reason)
+    return est
+
+
+def _params_hint(config: NetConfig, est: MemoryEstimate) -> str:
+    i, o = est.largest_matrix
+    return f"use fewer or narrower hidden layers (the largest weight matrix is {i:,}×{o:,})"
+
+
+def _optimizer_hint(config: NetConfig, est: MemoryEstimate) -> str:
+    return (
+        f"{config.optimizer} keeps extra copies of every weight: use sgd, or fewer or "
+        "narrower hidden layers"
+    )
+
+
+def _activations_hint(config: NetConfig, est: MemoryEstimate) -> str:
+    batch = (
+        "full batch holds every training image's activations at once"
+        if (config.batch_size <= 0)
+        else f"batch {config.batch_size:,}"
+    )
+    return f"use a smaller batch size ({batch}), or narrower hidden layers"
+
+
+def _data_hint(config: NetConfig, est: MemoryEstimate) -> str:
+    return "use a data set with fewer or smaller images"
+
+
+_HINTS = {
+    "data": _data_hint,
+    "parameters": _params_hint,
+    "optimizer state": _optimizer_hint,
+    "activations": _activations_hint,
+}
+
+
+def format_bytes(n: float) -> str:
+    """Decimal units, as people read disk and memory sizes: 1.5 GB = 1.5e9 bytes."""
+    if n < 1000:
+        return f"{n:.0f} B"
+    for unit in ("KB", "MB", "GB"):
+        n /= 1000
+        if n < 1000 or unit == "GB":
+            break
+    return f"{n:.1f} {unit}"
