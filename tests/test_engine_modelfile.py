@@ -125,3 +125,28 @@ def test_header_is_plain_json_not_pickle():
             "b2.npy",
             "header.npy",
         ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"format": "digit-net-model/1", "x": ' + b"7" * 5000 + b"}", "not valid JSON"),
+        (b'{"format": "digit-net-model/1", "m": ' + b"[" * 40 + b"]" * 40 + b"}", "nested more"),
+    ],
+)
+def test_hostile_header_json_is_a_model_file_error(raw, words):
+    net, cfg = _model()
+    data = _rewrite(model_bytes(net, cfg), add={"header": np.frombuffer(raw, np.uint8)})
+    with pytest.raises(ModelFileError, match=words):
+        parse_model(data)
+
+
+def test_header_declaring_more_weights_than_the_cap_is_refused_unread():
+    net, cfg = _model()
+    good = model_bytes(net, cfg)
+    h = _header(good)
+    hidden = [8192, 8192]
+    huge = dict(h, sizes=[1_000_000, *hidden, 10], config=dict(h["config"], hidden=hidden))
+    with pytest.raises(ModelFileError, match="GB of weights, over the"):
+        parse_model(_rewrite(good, header=huge))
