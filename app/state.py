@@ -31,11 +31,28 @@ def get_registry() -> RunRegistry:
     """The server's one registry. An unusable data directory (unwritable, full, damaged
     database) stops the page with the reason instead of a traceback; a rerun tries again."""
     try:
-        return _shared_registry()
+        registry = _shared_registry()
     except StoreError as exc:
         st.error(f"Cannot open the run data: {exc}")
         st.stop()
         raise  # st.stop() raises; this line only reassures type checkers
+    _check_owner(registry)
+    return registry
+
+
+def _check_owner(registry: RunRegistry) -> None:
+    """A second dashboard on the same data directory is read-only until the first stops:
+    then it takes over (and only then marks the dead owner's live runs interrupted)."""
+    store = registry.store
+    if store.owned:
+        return
+    try:
+        if store.claim():
+            store.mark_interrupted()
+            return
+    except StoreError:
+        pass
+    st.warning(f"Read-only: {store.read_only_reason()}", icon="🔒")
 
 
 get_registry.clear = _shared_registry.clear  # type: ignore[attr-defined]  # tests: a fresh one

@@ -23,6 +23,7 @@ from netlib.modelfile import load_model, save_model
 from netlib.network import MLP
 from runlayer import paths
 from runlayer.errors import RunError, RunNotFoundError, StoreError
+from runlayer.ownership import DirectoryLock
 from runlayer.records import (
     ACTIVE_STATUSES,
     EPOCH_COLUMNS,
@@ -46,6 +47,7 @@ class RunStore:
         """
         self.home = paths.prepare_home(home)
         self.retention = retention or Retention.from_env()
+        self._owner = DirectoryLock(self.home)  # taken by claim(): at the first write
         self._lock = threading.RLock()
         try:
             self._db = sqlite3.connect(
@@ -58,10 +60,40 @@ class RunStore:
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the run database in {str(self.home)!r}: {exc}") from None
 
+    # -- ownership: one writing process per data directory (runlayer/ownership.py) ---------
+    def claim(self) -> bool:
+        """Become the directory's owner if no other process (or store) is; True when owner."""
+        try:
+            return self._owner.acquire()
+        except OSError as exc:
+            raise StoreError(f"cannot lock the run data in {str(self.home)!r}: {exc}") from exc
+
+    @property
+    def owned(self) -> bool:
+        return self._owner.held
+
+    def release(self) -> None:
+        """Stop being the owner (a later write claims again)."""
+        self._owner.release()
+
+    def read_only_reason(self) -> str:
+        pid = self._owner.holder_pid()
+        who = f"PID {pid}" if pid is not None else "PID unknown"
+        return (
+            f"the run data in {str(self.home)!r} belongs to another digit-net process "
+            f"({who}): this one can only show it. Stop that process (or set NETLIB_HOME to "
+            "another directory) to train, rename or delete runs here."
+        )
+
+    def _require_owner(self) -> None:
+        if not self.claim():
+            raise StoreError(self.read_only_reason())
+
     # -- plumbing ---------------------------------------------------------------------------
     @contextmanager
     def _tx(self, what: str):
         """One transaction under the lock; disk and database errors become a clear StoreError."""
+        self._require_owner()
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -85,6 +117,7 @@ class RunStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._owner.release()
 
     def integrity_check(self) -> str:
         """'ok' when SQLite finds the database sound."""
@@ -157,6 +190,7 @@ class RunStore:
 
     def save_weights(self, run_id: str, epoch: int, net: MLP, config: NetConfig, meta: dict):
         """Write epoch-NNNN.npz atomically (thin_checkpoints later drops the surplus)."""
+        self._require_owner()
         try:
             save_model(paths.epoch_path(self.home, run_id, epoch), net, config, meta)
         except OSError as exc:
@@ -166,6 +200,7 @@ class RunStore:
         """Delete the epoch files the retention policy drops (never best or last); returns
         the kept epochs. Called after the epoch's rows are saved, so the last recorded epoch
         always has its checkpoint; a page that listed a deleted epoch gets NoWeightsError."""
+        self._require_owner()
         folder = paths.run_dir(self.home, run_id)
         saved = paths.saved_epoch_numbers(folder)
         try:
@@ -203,6 +238,7 @@ class RunStore:
     def save_best(self, run_id: str, net: MLP, config: NetConfig, meta: dict,
                   epoch: int | None = None) -> None:  # fmt: skip
         """best.npz: a hard link to epoch's file when given (no second write), else a file."""
+        self._require_owner()
         best = paths.best_path(self.home, run_id)
         try:
             if epoch is not None and self._link_best(paths.epoch_path(self.home, run_id, epoch)):
@@ -322,6 +358,7 @@ class RunStore:
             raise RunNotFoundError(f"no run with id {run_id!r}")
         if record.status in ACTIVE_STATUSES:
             raise RunError(f"run {record.name!r} is {record.status}: stop it before deleting")
+        self._require_owner()
         try:
             shutil.rmtree(paths.run_dir(self.home, run_id), ignore_errors=False)
         except FileNotFoundError:
