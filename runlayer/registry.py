@@ -365,6 +365,8 @@ class RunRegistry:
         deadline = time.monotonic() + timeout
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if not any(t.is_alive() for t in threads):  # nothing of ours writes any more
+            self.store.release()
 
     def close(self) -> None:
         self.shutdown()
@@ -374,5 +376,3 @@ class RunRegistry:
 def _nbytes(ds: Dataset) -> int:
     arrays = (ds.train_images, ds.train_labels, ds.test_images, ds.test_labels)
     return sum(a.nbytes for a in arrays)
-        if not any(t.is_alive() for t in threads):  # nothing of ours writes any more
-            self.store.release()
