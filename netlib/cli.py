@@ -105,6 +105,10 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
     config = config_from_args(args)
     if args.save is not None:
         check_destination(args.save)
+    from netlib.memory import BUILTIN_SHAPES, check_budget, memory_budget
+
+    if config.dataset in BUILTIN_SHAPES:  # ConfigError (exit 2) before loading or allocating
+        check_budget(config, BUILTIN_SHAPES[config.dataset], memory_budget())
     try:
         ds = load_dataset(config.dataset, mnist_dir=args.mnist_dir)
     except DataError as exc:

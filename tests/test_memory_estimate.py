@@ -196,3 +196,30 @@ def test_a_refused_estimate_allocates_nothing():
     tracemalloc.stop()
     assert peak < 1_000_000
     assert np.dtype(LARGEST.dtype).itemsize == 8
+
+
+# -- refused where runs start ------------------------------------------------------------------
+def test_the_run_registry_refuses_an_over_budget_run_before_recording_it(tmp_path, monkeypatch):
+    from runlayer.registry import RunRegistry
+
+    monkeypatch.setenv(memory.BUDGET_ENV, "200M")
+    registry = RunRegistry(tmp_path / "home", max_parallel=1)
+    try:
+        with pytest.raises(MemoryBudgetError, match="Biggest part, parameters"):
+            registry.start(LARGEST)
+        with pytest.raises(MemoryBudgetError, match="Biggest part, activations"):
+            registry.start(NetConfig(hidden=(2048,), batch_size=0, epochs=1))
+        assert registry.store.list_runs() == [] and registry.active() == []
+        run_id = registry.start(NetConfig(hidden=(16,), epochs=1))  # fits: trains
+        assert registry.wait(run_id, 120) == "finished"
+    finally:
+        registry.close()
+
+
+def test_the_command_line_refuses_an_over_budget_run_in_one_line(monkeypatch, capsys):
+    from netlib.cli import main
+
+    monkeypatch.setenv(memory.BUDGET_ENV, "100M")
+    code = main(["train", "--preset", "wide-relu", "--hidden", "4096,4096", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: This run would need") and err.count("\n") == 1
