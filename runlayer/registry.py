@@ -64,8 +64,7 @@ class RunRegistry:
         bounds the checkpoints kept per run (default: runlayer.retention, $NETLIB_RUN_DISK_BUDGET).
         """
         self.store = RunStore(home, retention)
-        if self.store.claim():  # else another process owns it: read-only, never mark its runs
-            self.store.mark_interrupted()
+        self.store.mark_interrupted()
         self.max_parallel = max(1, int(max_parallel or os.cpu_count() or 1))
         self.snapshot_seconds = 1.0  # how often a training run refreshes its live weights
         self.curve_points = 2000  # bound on the batch-loss curve kept per run (memory and DB)
@@ -90,6 +89,14 @@ class RunRegistry:
         """Record a new run and start it now, or queue it if max_parallel runs are training."""
         if not isinstance(config, NetConfig):
             raise TypeError("start() needs a NetConfig")
+        from netlib import memory  # refuse before anything is recorded or allocated
+
+        shape = memory.BUILTIN_SHAPES.get(config.dataset)
+        loaded = self._datasets.get(config.dataset)  # an upload in memory; never load here
+        if shape is None and loaded is not None:
+            shape = memory.shape_of(loaded)
+        if shape is not None:
+            memory.check_budget(config, shape, memory.memory_budget(self.max_parallel))
         with self._lock:
             if self._closed:
                 raise RunError("the run registry is shut down")
@@ -365,8 +372,6 @@ class RunRegistry:
         deadline = time.monotonic() + timeout
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
-        if not any(t.is_alive() for t in threads):  # nothing of ours writes any more
-            self.store.release()
 
     def close(self) -> None:
         self.shutdown()
