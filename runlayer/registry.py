@@ -64,7 +64,8 @@ class RunRegistry:
         bounds the checkpoints kept per run (default: runlayer.retention, $NETLIB_RUN_DISK_BUDGET).
         """
         self.store = RunStore(home, retention)
-        self.store.mark_interrupted()
+        if self.store.claim():  # else another process owns it: read-only, never mark its runs
+            self.store.mark_interrupted()
         self.max_parallel = max(1, int(max_parallel or os.cpu_count() or 1))
         self.snapshot_seconds = 1.0  # how often a training run refreshes its live weights
         self.curve_points = 2000  # bound on the batch-loss curve kept per run (memory and DB)
@@ -372,6 +373,8 @@ class RunRegistry:
         deadline = time.monotonic() + timeout
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
+        if not any(t.is_alive() for t in threads):  # nothing of ours writes any more
+            self.store.release()
 
     def close(self) -> None:
         self.shutdown()
