@@ -6,6 +6,7 @@ import streamlit as st
 
 from app import form
 from app.state import get_registry
+from netlib import memory
 from netlib.config import ConfigError, NetConfig
 from netlib.data.dataset import DataError
 from netlib.data.registry import DATASETS
@@ -131,6 +132,8 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     except ConfigError as exc:
         st.error(f"Cannot train with these settings: {exc}")
         return None
+    if not memory_fits(config):
+        return None
     note = form.batch_note(config.batch_size, training_images(config))
     if note:
         st.info(note)
@@ -150,3 +153,28 @@ def training_images(config: NetConfig) -> int | None:
     except DataError:
         return None
     return len(split_indices(len(ds.train_labels), config.val_fraction, config.seed)[0])
+
+
+def memory_fits(config: NetConfig) -> bool:
+    """Show the run's memory estimate; refuse (Start disabled) when it is over the budget."""
+    shape = memory.BUILTIN_SHAPES.get(config.dataset)
+    if shape is None:
+        try:
+            shape = memory.shape_of(get_registry().dataset(config.dataset))  # an upload
+        except DataError:
+            return True  # the run itself reports what is wrong with its data
+    try:
+        budget = memory.memory_budget(get_registry().max_parallel)
+    except ConfigError as exc:
+        st.error(f"Cannot train: {exc}")
+        return False
+    est = memory.estimate(config, shape)
+    reason = memory.over_budget(est, budget, config)
+    if reason:
+        st.error(f"Cannot train with these settings: {reason}")
+        return False
+    st.caption(
+        f"{shape.inputs}-{config.architecture}-{shape.classes} · memory {est.summary()}, "
+        f"of {memory.format_bytes(budget)} a run may use"
+    )
+    return True

@@ -223,3 +223,27 @@ def test_the_command_line_refuses_an_over_budget_run_in_one_line(monkeypatch, ca
     code = main(["train", "--preset", "wide-relu", "--hidden", "4096,4096", "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("error: This run would need") and err.count("\n") == 1
+
+
+def test_the_train_form_shows_the_estimate_and_a_link_over_budget_cannot_start(
+    tmp_path, monkeypatch
+):
+    from reliability_helpers import button, reset_app_state, session, shut_down_app_state, texts
+
+    monkeypatch.setenv("NETLIB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv(memory.BUDGET_ENV, "1G")
+    reset_app_state()
+    try:
+        at = session()
+        at.run()
+        assert any("memory ≈" in c and "of 1.1 GB a run may use" in c for c in texts(at.caption))
+        assert not button(at, "Start training").disabled
+        at = session()
+        at.query_params.update(hidden="8192,8192,8192", dtype="float64", optimizer="adam")
+        at.run()
+        assert not at.exception
+        [error] = texts(at.error)
+        assert "This run would need" in error and "Biggest part, parameters" in error
+        assert button(at, "Start training").disabled
+    finally:
+        shut_down_app_state()
