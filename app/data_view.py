@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import figures
+from app.plain_text import md_plain
 from app.train_form import dataset_choices
 from app.uploads import UPLOAD_TYPES, add_upload, uploaded_choices
 from netlib import analysis
@@ -135,7 +136,7 @@ def sample_grid(ds: Dataset) -> None:
 
 def preview(dataset_id: str, ds: Dataset) -> None:
     """What the network will see: samples, class balance and the average image of each class."""
-    st.markdown(f"**{ds.name}**: {facts(ds)}.")
+    st.markdown(f"**{md_plain(ds.name)}**: {facts(ds)}.")
     s = summary(dataset_id, ds)
     st.subheader("Samples per class")
     sample_grid(ds)
@@ -150,7 +151,7 @@ def _add_clicked(registry) -> None:
     try:
         dataset_id, ds = add_upload(registry, [(f.name, f.getvalue()) for f in files])
     except DataError as exc:
-        st.session_state[UPLOAD_RESULT] = ("error", f"Not added: {exc}")
+        st.session_state[UPLOAD_RESULT] = ("error", f"Not added: {md_plain(str(exc))}")
         return
     st.session_state[DATASET_KEY] = dataset_id  # preview it right away
     st.session_state[UPLOAD_RESULT] = ("success", f"Valid and added: {facts(ds)}.")

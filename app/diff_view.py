@@ -12,6 +12,7 @@ import streamlit as st
 import figures
 from app import inspect_view
 from app.inspect_view import Inspection
+from app.plain_text import md_plain
 from figures.theme import BAD, GOOD
 from netlib import insight, metrics
 from runlayer.records import RunRecord
@@ -74,10 +75,10 @@ def choose_runs(store) -> tuple[RunRecord, RunRecord, str] | None:
         return None
     if a.config.dataset != b.config.dataset:
         st.error(
-            f"These runs cannot be compared: **{a.name}** was trained on "
-            f"**{a.config.dataset}** and **{b.name}** on **{b.config.dataset}**. Mistakes can "
-            "only be matched sample by sample on the same test set: pick two runs trained on "
-            "the same data."
+            f"These runs cannot be compared: **{md_plain(a.name)}** was trained on "
+            f"**{a.config.dataset}** and **{md_plain(b.name)}** on **{b.config.dataset}**. "
+            "Mistakes can only be matched sample by sample on the same test set: pick two runs "
+            "trained on the same data."
         )
         return None
     return a, b, st.session_state[WHICH_KEY]
@@ -89,7 +90,7 @@ def evaluate(registry, a: RunRecord, b: RunRecord, which: str):
     for name, record in (("A", a), ("B", b)):
         insp = inspect_view.load(registry, record, which)
         if insp is None:
-            st.caption(f"(run {name}: {record.name})")
+            st.caption(f"(run {name}: {md_plain(record.name)})")
             return None
         pair.append(insp)
     ia, ib = pair

@@ -15,6 +15,7 @@ import streamlit as st
 import figures
 from app.data_view import needs_download
 from app.live_view import STATUS_ICONS
+from app.plain_text import md_plain
 from app.state import watched_run
 from figures.theme import BAD, GOOD
 from netlib import analysis, metrics
@@ -71,7 +72,9 @@ def choose_run(store) -> RunRecord | None:
         if record is None:
             st.warning("The run you were inspecting no longer exists (it was deleted).")
         else:
-            st.info(f"Run **{record.name}** is {record.status}, so it is not listed here.")
+            st.info(
+                f"Run **{md_plain(record.name)}** is {record.status}, so it is not listed here."
+            )
         del st.session_state[RUN_KEY]
     if not runs:
         st.info("No run to inspect yet: train one on the Train page.")
@@ -96,7 +99,7 @@ def choose_epoch(store, record: RunRecord) -> int | str | None:
     if not options:
         when = "its first epoch ends" if record.active else "a run finishes an epoch"
         st.info(
-            f"Run **{record.name}** has no saved weights ({record.status}, no finished "
+            f"Run **{md_plain(record.name)}** has no saved weights ({record.status}, no finished "
             f"epoch): there is nothing to inspect until {when}."
         )
         return None

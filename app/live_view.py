@@ -10,6 +10,7 @@ import streamlit as st
 
 import figures
 from app.live_chart import live_chart
+from app.plain_text import md_plain
 from app.state import figure_cache, get_registry
 from app.store_health import disk_caption
 from runlayer.live import LiveSnapshot
@@ -35,7 +36,7 @@ WEIGHT_VIEWS = ("First layer (what each unit looks for)", "Deeper layers", "Hist
 
 def status_line(snap: LiveSnapshot) -> str:
     icon = STATUS_ICONS.get(snap.status, "")
-    return f"{icon} **{snap.name}** — {snap.status}"
+    return f"{icon} **{md_plain(snap.name)}** — {snap.status}"
 
 
 def progress_text(snap: LiveSnapshot) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.live_view import STATUS_ICONS, progress_text
+from app.plain_text import md_plain
 from app.state import get_registry, registry_problem, watch
 
 
@@ -21,7 +22,7 @@ def active_runs_sidebar() -> None:
         return
     for snap in runs:
         icon = STATUS_ICONS.get(snap.status, "")
-        st.markdown(f"{icon} **{snap.name}** · {snap.status}")
+        st.markdown(f"{icon} **{md_plain(snap.name)}** · {snap.status}")
         st.progress(snap.progress, text=progress_text(snap))
         if st.button("Watch", key=f"watch_{snap.run_id}"):
             watch(snap.run_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app import form
+from app.plain_text import md_plain
 from app.state import get_registry
 from netlib import memory
 from netlib.config import ConfigError, NetConfig
@@ -47,9 +48,9 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     """Draw the controls; return the config they describe, or None after showing why not."""
     init_form()
     for problem in st.session_state.pop("form_problems", []):
-        st.warning(f"Ignored from the link: {problem}")
+        st.warning(f"Ignored from the link: {md_plain(problem)}")
     for change in st.session_state.pop("form_changes", []):
-        st.warning(f"Changed from the link: {change}")
+        st.warning(f"Changed from the link: {md_plain(change)}")
     s = st.session_state
     choices = dataset_choices(uploads)
     if s.get("f_dataset") not in choices:

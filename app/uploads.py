@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.plain_text import md_plain
 from netlib.data import DataError
 from netlib.data.dataset import Dataset
 from netlib.data.uploads import parse_uploads
@@ -46,7 +47,7 @@ def upload_expander(registry) -> None:
             try:
                 dataset_id, ds = add_upload(registry, [(f.name, f.getvalue()) for f in files])
             except DataError as exc:
-                st.error(str(exc))
+                st.error(md_plain(str(exc)))  # the message starts with the file name
                 return
             st.session_state["f_dataset"] = dataset_id
             st.success(

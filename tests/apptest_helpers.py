@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import re
 import time
 from pathlib import Path
 
@@ -45,6 +46,11 @@ def poll_page(at: AppTest, predicate, seconds: float = 60.0) -> bool:
 
 
 # -- reading the page back -------------------------------------------------------------------
+def shown(markdown: str) -> str:
+    """What a person reads of markdown whose user-given parts app.plain_text escaped."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", markdown)
+
+
 def goto(at: AppTest, page: str) -> AppTest:
     """Run the dashboard, switch to `page` (e.g. "pages/data.py"), and check it raised nothing."""
     at.run()

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 # One launcher and one browser setup for every test that needs a real server.
+from apptest_helpers import shown
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, free_port, streamlit_server  # noqa: F401
 from browser_helpers import require_browser as require_chromium  # noqa: F401
 from streamlit.testing.v1 import AppTest
@@ -47,7 +48,8 @@ def button(at: AppTest, words: str):
 
 
 def texts(elements) -> list[str]:
-    return [e.value for e in elements]
+    """The text a person reads of each element (user-given parts are markdown-escaped)."""
+    return [shown(e.value) for e in elements]
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str, step: float = 0.02):

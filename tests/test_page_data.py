@@ -4,7 +4,7 @@ import re
 
 import numpy as np
 import pytest
-from apptest_helpers import array, chart, close_app, goto, new_app
+from apptest_helpers import array, chart, close_app, goto, new_app, shown
 from synthetic_data import synthetic_dataset
 
 from app import state, uploads
@@ -133,7 +133,7 @@ def test_bad_upload_shows_the_precise_error(app):
     next(b for b in app.button if b.label == "Validate and add").click().run()
     assert not app.exception, app.exception
     (err,) = app.error
-    assert err.value.startswith("Not added: bad.csv:") and "row 2" in err.value
+    assert shown(err.value).startswith("Not added: bad.csv:") and "row 2" in shown(err.value)
     assert app.selectbox(key="keep_data_dataset").value == "mnist-sample"
 
 
