@@ -6,11 +6,11 @@ import io
 import json
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from netlib.atomic import atomic_write
 from netlib.config import ConfigError, NetConfig
 from netlib.data.dataset import DataError
 from netlib.data.npz import NpzReader
@@ -43,16 +43,7 @@ def save_model(path: str | os.PathLike, net: MLP, config: NetConfig, meta: dict 
     """Write atomically (temp file + rename): a crash never leaves a half-written model."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(model_bytes(net, config, meta))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: f.write(model_bytes(net, config, meta)))
 
 
 def load_model(path: str | os.PathLike) -> tuple[MLP, NetConfig, dict]:

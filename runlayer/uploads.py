@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import threading
 import time
 import zipfile
@@ -25,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from netlib.atomic import atomic_write
 from netlib.data.checks import as_pair
 from netlib.data.dataset import DataError, Dataset
 from netlib.data.npz import read_npz
@@ -147,8 +147,8 @@ class UploadStore:
         arrays = dict(zip(SPLITS, _split_arrays(ds), strict=True))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _atomic_write(self._npz(upload_id), lambda fh: _write_npz(fh, arrays))
-            _atomic_write(self._manifest(upload_id), lambda fh: fh.write(info.to_json().encode()))
+            atomic_write(self._npz(upload_id), lambda fh: _write_npz(fh, arrays))
+            atomic_write(self._manifest(upload_id), lambda fh: fh.write(info.to_json().encode()))
         except OSError as exc:
             self._npz(upload_id).unlink(missing_ok=True)
             raise StoreError(
@@ -282,17 +282,3 @@ def _write_npz(fh, arrays: dict[str, np.ndarray]) -> None:
         for name, array in arrays.items():
             with zf.open(f"{name}.npy", "w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.ascontiguousarray(array), version=(1, 0))
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write to a temporary file in the same folder, flush it to disk, then rename over path."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
