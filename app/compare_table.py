@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from netlib.config import ConfigError
 from runlayer.records import RunRecord
 
 HYPER_COLUMNS = ["activation", "optimizer", "lr", "batch", "epochs", "dropout", "l2"]
@@ -11,6 +12,20 @@ HYPER_COLUMNS = ["activation", "optimizer", "lr", "batch", "epochs", "dropout", 
 PARALLEL_DIMENSIONS = [
     "hidden units", "activation", "optimizer", "lr", "batch", "dropout", "test_acc",
 ]  # fmt: skip
+
+
+def split_readable(records: list[RunRecord]) -> tuple[list[RunRecord], list[tuple[RunRecord, str]]]:
+    """Runs whose stored config still validates, and the others with the reason: one run
+    written by an older or damaged store must not take the whole page down."""
+    readable, unreadable = [], []
+    for rec in records:
+        try:
+            rec.config  # noqa: B018 - parsing is the check
+        except (ConfigError, ValueError, TypeError, KeyError, RecursionError) as exc:
+            unreadable.append((rec, f"{type(exc).__name__}: {exc}"[:300]))
+        else:
+            readable.append(rec)
+    return readable, unreadable
 
 
 def run_row(rec: RunRecord) -> dict:

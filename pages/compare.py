@@ -3,9 +3,16 @@
 import streamlit as st
 
 import figures
-from app.compare_table import PARALLEL_DIMENSIONS, curve_series, parallel_rows, runs_table
+from app.compare_table import (
+    PARALLEL_DIMENSIONS,
+    curve_series,
+    parallel_rows,
+    runs_table,
+    split_readable,
+)
 from app.entry import require_entry
 from app.live_view import show_live
+from app.plain_text import md_plain
 from app.state import get_registry
 
 require_entry(__file__)
@@ -19,7 +26,9 @@ OVERLAYS = (
 
 st.title("Compare runs")
 registry = get_registry()
-records = registry.store.list_runs()
+records, unreadable = split_readable(registry.store.list_runs())
+for rec, reason in unreadable:
+    st.warning(f"Run **{md_plain(rec.name)}** ({rec.id}) cannot be read: {md_plain(reason)}")
 if not records:
     st.info("No runs yet. Train one on the Train page; every run is kept here.")
     st.stop()

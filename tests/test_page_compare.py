@@ -4,6 +4,9 @@ hyperparameter chart, rename and delete.
 The `home`, `app` and `empty_app` fixtures (conftest.py) train and open the RUNS below.
 """
 
+import json
+import shutil
+import sqlite3
 import time
 
 import pytest
@@ -15,6 +18,7 @@ from apptest_helpers import (
     goto,
     live_figures,
     open_app,
+    shown,
     trained_home,
 )
 
@@ -136,5 +140,30 @@ def test_the_overlay_of_a_running_run_grows_while_it_trains(tmp_path, monkeypatc
         assert len(array(live_figures(at)["cmp_tloss"]["data"][0]["x"])) > before + 1
         assert not at.exception
         assert registry.stop(run_id)  # it trains until stopped, however fast the machine
+    finally:
+        close_app()
+
+
+def test_a_run_whose_stored_config_no_longer_validates_is_listed_as_unreadable(
+    home, tmp_path, monkeypatch
+):
+    copy = tmp_path / "home"
+    shutil.copytree(home[0], copy)
+    broken, fine = home[1]["narrow"], home[1]["wider"]
+    with sqlite3.connect(copy / "runs.sqlite3") as con:
+        config = json.loads(
+            con.execute("SELECT config FROM runs WHERE id=?", (broken,)).fetchone()[0]
+        )
+    at = open_app(copy, monkeypatch)
+    try:
+        for bad in (dict(config, activation="no-such-activation"), "{not json"):
+            text = bad if isinstance(bad, str) else json.dumps(bad)
+            with sqlite3.connect(copy / "runs.sqlite3") as con:
+                con.execute("UPDATE runs SET config=? WHERE id=?", (text, broken))
+            goto(at, PAGE)
+            assert not at.exception
+            [warning] = [shown(w.value) for w in at.warning]
+            assert f"Run **narrow** ({broken}) cannot be read:" in warning
+            assert list(at.dataframe[0].value["id"]) == [fine]  # the rest are listed
     finally:
         close_app()
