@@ -27,7 +27,7 @@ from reliability_helpers import (
 from synthetic_data import synthetic_dataset
 
 from app import state
-from netlib.config import NetConfig
+from netlib.config import MAX_EPOCHS, NetConfig
 from netlib.network import MLP
 from runlayer import RunRegistry, RunStore, StoreError
 
@@ -256,7 +256,7 @@ def test_a_full_disk_at_start_is_a_clear_error_on_the_page_and_no_hang(app):
 
 def test_a_disk_filling_up_mid_run_fails_it_clearly_and_the_server_goes_on(registry, monkeypatch):
     reg = registry(max_parallel=1)
-    run_id = reg.start(cfg(epochs=50, batch_size=8), name="fills the disk")
+    run_id = reg.start(cfg(epochs=MAX_EPOCHS, batch_size=8), name="fills the disk")
     wait_for(lambda: len(reg.store.epoch_metrics(run_id)) >= 1, 30, "a first epoch")
 
     def no_space(*args, **kwargs):
@@ -268,7 +268,7 @@ def test_a_disk_filling_up_mid_run_fails_it_clearly_and_the_server_goes_on(regis
         reg.store._db = FullDisk(real, ("INSERT", "UPDATE", "DELETE"))
     with pytest.raises(StoreError, match="database or disk is full"):  # refused at once
         reg.start(cfg(epochs=1))
-    assert reg.wait(run_id, 30) == "failed"  # the live end, though the store could not save it
+    assert reg.wait(run_id, 120) == "failed"  # the live end, though the store could not save it
     reason = reg.snapshot(run_id).reason
     assert "could not save" in reason  # the weights file or the epoch's rows, whichever first
     assert "No space left on device" in reason or "database or disk is full" in reason
