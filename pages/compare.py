@@ -12,7 +12,7 @@ from app.compare_table import (
 )
 from app.entry import require_entry
 from app.live_view import show_live
-from app.plain_text import md_plain
+from app.run_admin import rename_or_delete, warn_unreadable
 from app.state import get_registry
 
 require_entry(__file__)
@@ -27,8 +27,7 @@ OVERLAYS = (
 st.title("Compare runs")
 registry = get_registry()
 records, unreadable = split_readable(registry.store.list_runs())
-for rec, reason in unreadable:
-    st.warning(f"Run **{md_plain(rec.name)}** ({rec.id}) cannot be read: {md_plain(reason)}")
+warn_unreadable(unreadable)
 if not records:
     st.info("No runs yet. Train one on the Train page; every run is kept here.")
     st.stop()
@@ -52,28 +51,7 @@ event = st.dataframe(
 picked = [table.iloc[i]["id"] for i in event.selection.rows] if event else []
 by_id = {r.id: r for r in records}
 
-with st.expander("Rename or delete a run"):
-    target = st.selectbox(
-        "Run", list(by_id), format_func=lambda i: by_id[i].name, key="compare_target"
-    )
-    # Keyed by run: choosing another run shows that run's name, not the last one typed.
-    new_name = st.text_input(
-        "New name", value=by_id[target].name, max_chars=80, key=f"compare_new_name_{target}"
-    )
-    c1, c2 = st.columns(2)
-    if c1.button("Rename"):
-        try:
-            registry.rename(target, new_name)
-            st.rerun()
-        except ValueError as exc:
-            st.error(str(exc))
-    confirm = c2.checkbox("Yes, delete it and its saved weights", key="compare_confirm_delete")
-    if c2.button("Delete", disabled=not confirm, type="primary"):
-        try:
-            registry.delete(target)
-            st.rerun()
-        except Exception as exc:  # noqa: BLE001 - shown to the person, never a traceback
-            st.error(f"Could not delete: {exc}")
+rename_or_delete(registry, by_id)
 
 live = any(by_id[i].active for i in picked)
 
