@@ -158,12 +158,9 @@ def training_images(config: NetConfig) -> int | None:
 
 def memory_fits(config: NetConfig) -> bool:
     """Show the run's memory estimate; refuse (Start disabled) when it is over the budget."""
-    shape = memory.BUILTIN_SHAPES.get(config.dataset)
+    shape = get_registry().data_shape(config.dataset)
     if shape is None:
-        try:
-            shape = memory.shape_of(get_registry().dataset(config.dataset))  # an upload
-        except DataError:
-            return True  # the run itself reports what is wrong with its data
+        return True  # the run itself reports what is wrong with its data
     try:
         budget = memory.memory_budget(get_registry().max_parallel)
     except ConfigError as exc:

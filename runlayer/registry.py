@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from netlib import memory
 from netlib.config import NetConfig
 from netlib.data.dataset import DataError, Dataset
 from runlayer.errors import RunError, RunNotFoundError
@@ -90,12 +91,7 @@ class RunRegistry:
         """Record a new run and start it now, or queue it if max_parallel runs are training."""
         if not isinstance(config, NetConfig):
             raise TypeError("start() needs a NetConfig")
-        from netlib import memory  # refuse before anything is recorded or allocated
-
-        shape = memory.BUILTIN_SHAPES.get(config.dataset)
-        loaded = self._datasets.get(config.dataset)  # an upload in memory; never load here
-        if shape is None and loaded is not None:
-            shape = memory.shape_of(loaded)
+        shape = self.data_shape(config.dataset)  # refuse before anything is recorded
         if shape is not None:
             memory.check_budget(config, shape, memory.memory_budget(self.max_parallel))
         with self._lock:
@@ -249,6 +245,21 @@ class RunRegistry:
         self.uploads.delete(upload_id)
         with self._lock:
             self._datasets.pop(upload_id, None)
+
+    def data_shape(self, dataset_id: str) -> memory.DataShape | None:
+        """What a memory estimate needs, without loading anything: the built-in table, a data
+        set held in memory, or an upload's manifest; None when unknown (the run reports it)."""
+        if (shape := memory.BUILTIN_SHAPES.get(dataset_id)) is not None:
+            return shape
+        with self._lock:
+            loaded = self._pinned.get(dataset_id) or self._datasets.get(dataset_id)
+        if loaded is not None:
+            return memory.shape_of(loaded)
+        info = self.uploads.info(dataset_id)
+        if info is None:
+            return None
+        classes = len(info.class_names)
+        return memory.DataShape(info.n_train, info.n_test, *info.image_shape, classes)
 
     def loaded_datasets(self) -> list[str]:
         """Ids of the data sets held in memory (pinned ones first): what the LRU bound sees."""

@@ -216,6 +216,39 @@ def test_the_run_registry_refuses_an_over_budget_run_before_recording_it(tmp_pat
         registry.close()
 
 
+def test_uploads_are_checked_in_memory_and_after_a_restart_from_their_manifest(
+    tmp_path, monkeypatch
+):
+    """A data set added in memory and an upload known only from disk (a restarted server has
+    loaded nothing yet) are both estimated before the run is recorded."""
+    from synthetic_data import synthetic_dataset
+
+    from runlayer.registry import RunRegistry
+
+    monkeypatch.setenv(memory.BUDGET_ENV, "200M")
+    wide = NetConfig(hidden=(8192, 8192), dtype="float64", optimizer="adam", epochs=1)
+    ds = synthetic_dataset(size=12)
+    registry = RunRegistry(tmp_path / "home", max_parallel=1)
+    try:
+        registry.add_dataset("in-memory", ds)
+        info, _ = registry.save_upload(ds.train_images, ds.train_labels, "digits.npz")
+        with pytest.raises(MemoryBudgetError):
+            registry.start(wide.replace(dataset="in-memory"))
+    finally:
+        registry.close()
+    restarted = RunRegistry(tmp_path / "home", max_parallel=1)
+    try:
+        assert restarted.loaded_datasets() == []
+        shape = restarted.data_shape(info.id)
+        assert (shape.height, shape.width, shape.train + shape.test) == (12, 12, info.n_images)
+        with pytest.raises(MemoryBudgetError):
+            restarted.start(wide.replace(dataset=info.id))
+        assert restarted.loaded_datasets() == []  # refused without loading the upload
+        assert restarted.store.list_runs() == []
+    finally:
+        restarted.close()
+
+
 def test_the_command_line_refuses_an_over_budget_run_in_one_line(monkeypatch, capsys):
     from netlib.cli import main
 
