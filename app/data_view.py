@@ -203,10 +203,14 @@ def _delete_clicked(registry, force: bool) -> None:
     try:
         registry.delete_upload(upload_id, force=force)
     except UploadInUseError as exc:
-        st.session_state[DELETE_RESULT] = ("confirm", f"Not deleted yet: {exc}.", upload_id)
+        st.session_state[DELETE_RESULT] = (
+            "confirm",
+            f"Not deleted yet: {md_plain(str(exc))}.",
+            upload_id,
+        )
         return
     except (RunError, DataError) as exc:
-        st.session_state[DELETE_RESULT] = ("error", f"Not deleted: {exc}", upload_id)
+        st.session_state[DELETE_RESULT] = ("error", f"Not deleted: {md_plain(str(exc))}", upload_id)
         return
     st.session_state[DELETE_RESULT] = ("success", f"Deleted {upload_id}.", upload_id)
 

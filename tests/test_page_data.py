@@ -188,7 +188,7 @@ def test_delete_asks_first_when_finished_runs_used_the_upload(app):
     app.selectbox(key="keep_data_dataset").set_value(upload_id).run()
     click(app, "🗑 Delete")
     (warning,) = app.warning
-    assert "1 finished run(s) were trained on this data set (trained on it)" in warning.value
+    assert "1 finished run(s) were trained on this data set (trained on it)" in shown(warning.value)
     assert uploads_table(app)["id"].tolist() == [upload_id]  # nothing deleted yet
     click(app, "Delete anyway")
     assert [s.value for s in app.success] == [f"Deleted {upload_id}."]
@@ -204,7 +204,7 @@ def test_delete_is_refused_while_a_run_trains_on_the_upload(app):
     app.run()
     click(app, "🗑 Delete")
     (err,) = app.error
-    assert "still use this data set (busy run): stop them before deleting it" in err.value
+    assert "still use this data set (busy run): stop them before deleting it" in shown(err.value)
     assert not [b for b in app.button if b.label == "Delete anyway"]
     assert [u.id for u in registry.uploads.list()] == [upload_id]
 
