@@ -241,21 +241,22 @@ class RunStore:
         self._require_owner()
         best = paths.best_path(self.home, run_id)
         try:
-            if epoch is not None and self._link_best(paths.epoch_path(self.home, run_id, epoch)):
+            source = paths.epoch_path(self.home, run_id, epoch) if epoch is not None else None
+            if source is not None and self._link_best(source, best):
                 return
             save_model(best, net, config, meta)
         except OSError as exc:
             raise StoreError(f"could not save the best weights: {exc}") from exc
 
-    def _link_best(self, source) -> bool:
-        """Atomically point best.npz at source; False where hard links are not supported."""
+    def _link_best(self, source, best) -> bool:
+        """Atomically point best at source; False where hard links are not supported."""
         tmp = source.with_name(f".tmp-best-{paths.new_run_id()}.npz")
         try:
             os.link(source, tmp)
         except OSError:
             return False
         try:
-            os.replace(tmp, source.with_name("best.npz"))
+            os.replace(tmp, best)
         finally:
             tmp.unlink(missing_ok=True)
         return True
