@@ -70,10 +70,7 @@ def check_declared_shape(shape: tuple[int, ...], what: str) -> None:
     """A declared array shape (IDX or .npy header): first axis = count, the rest = one item."""
     if not shape:
         return
-    per_item = 1
-    for d in shape[1:]:
-        per_item *= int(d)
-    check_count(int(shape[0]), per_item, what)
+    check_count(int(shape[0]), math.prod(int(d) for d in shape[1:]), what)
 
 
 class PixelStream:
