@@ -23,15 +23,17 @@ BUDGET_ENV = "NETLIB_MEMORY_BUDGET"
 MACHINE_FRACTION = 0.5  # of the machine's memory, shared by the runs allowed at once
 EVAL_ROWS = 4096  # MLP.logits evaluates in chunks of this many images
 
-# Copies of the parameters alive at a run's peak: the weights, this step's gradients and the
-# previous step's (still referenced until the new ones are assigned), the latest live snapshot,
-# the best epoch's network, the epoch event's copy, and the compressed checkpoint buffer and
-# its copy while it is written (savez_compressed into BytesIO, then getvalue()).
-PARAM_COPIES = 8
+# Copies of the parameters alive at a run's peak: the weights, one step's gradients (a step's
+# arrays are freed before the next step starts: Trainer._step), the latest live snapshot, the
+# best epoch's network, the epoch event's copy, and the compressed checkpoint buffer and its
+# copy while it is written (savez_compressed into BytesIO, then getvalue()).
+PARAM_COPIES = 7
 # What a run allocates besides arrays: the data loader's modules and file buffers, the run
 # store's connection, the thread (measured: 10-12 MB on the bundled sample).
 RUN_OVERHEAD = 16 * 10**6
-OPTIMIZER_COPIES = {"sgd": 0, "momentum": 1, "adam": 3}  # Adam: m, v and one step temporary
+OPTIMIZER_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}  # momentum: its buffer; Adam: m and v
+# Every update rule (netlib/optimizers.py) makes one temporary the size of the parameter it is
+# updating, freed before the next: the largest weight matrix is the one that counts.
 
 
 class MemoryBudgetError(ConfigError):
@@ -90,26 +92,57 @@ class MemoryEstimate:
 
 def estimate(config: NetConfig, shape: DataShape) -> MemoryEstimate:
     """Peak bytes of one run of config on data of this shape, by part."""
-    item = np.dtype(config.dtype).itemsize
+    n = _counts(config, shape)
+    return MemoryEstimate(
+        parts={
+            "data": _data_bytes(shape, n.item),
+            "parameters": PARAM_COPIES * n.params * n.item,
+            "optimizer state": (OPTIMIZER_COPIES[config.optimizer] * n.params + n.largest) * n.item,
+            "activations": max(n.step, n.evaluation) * n.item,
+            "other": RUN_OVERHEAD,
+        },
+        largest_matrix=n.largest_matrix,
+    )
+
+
+def step_bytes(config: NetConfig, shape: DataShape) -> int:
+    """Peak bytes of the training loop itself, data and snapshots aside: the weights, one
+    step's gradients, the optimizer's state, and the larger of the step's activations (forward
+    cache and backward temporaries) and the update's one temporary, which never coexist (the
+    cache is freed before the update). Trainer's traced peak is checked against this in
+    tests/test_engine_trainer.py; estimate() counts the same parts, summed."""
+    n = _counts(config, shape)
+    state = OPTIMIZER_COPIES[config.optimizer] * n.params
+    return (2 * n.params + state + max(n.step, n.largest)) * n.item
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """Element counts the estimate is made of (times item bytes each)."""
+
+    item: int
+    params: int
+    largest_matrix: tuple[int, int]
+    step: int  # one training step's activations at their peak
+    evaluation: int  # one evaluation chunk
+
+    @property
+    def largest(self) -> int:
+        return self.largest_matrix[0] * self.largest_matrix[1]
+
+
+def _counts(config: NetConfig, shape: DataShape) -> _Counts:
     sizes = [shape.inputs, *config.hidden, shape.classes]
     matrices = list(zip(sizes[:-1], sizes[1:], strict=True))
-    n_params = sum(i * o + o for i, o in matrices)
     n_train = len(split_indices(shape.train, config.val_fraction, config.seed)[0])
     bs = config.batch_size
     rows = max(1, n_train if bs <= 0 or bs >= n_train else bs)  # as Trainer.batch_size()
-    return MemoryEstimate(
-        parts={
-            "data": _data_bytes(shape, item),
-            "parameters": PARAM_COPIES * n_params * item,
-            "optimizer state": OPTIMIZER_COPIES[config.optimizer] * n_params * item,
-            "activations": max(
-                _step_bytes(config, sizes, rows, full=rows == n_train),
-                _evaluation_bytes(sizes, max(shape.test, shape.train - n_train)),
-            )
-            * item,
-            "other": RUN_OVERHEAD,
-        },
+    return _Counts(
+        item=np.dtype(config.dtype).itemsize,
+        params=sum(i * o + o for i, o in matrices),
         largest_matrix=max(matrices, key=lambda m: m[0] * m[1]),
+        step=_step_bytes(config, sizes, rows, full=rows == n_train),
+        evaluation=_evaluation_bytes(sizes, max(shape.test, shape.train - n_train)),
     )
 
 
@@ -125,13 +158,13 @@ def _step_bytes(config: NetConfig, sizes: list[int], rows: int, full: bool) -> i
 
     A step's cache holds the batch (a copy, unless full batch; and its shifted copy), each
     hidden layer's pre-activation and activation (with dropout also the mask and the masked
-    copy), the logits and their gradient. The previous step's cache is still referenced while
-    the next forward pass builds its own, and backward adds a few layer-sized temporaries.
+    copy), the logits and their gradient; backward adds a few layer-sized temporaries. The
+    previous step's cache is gone by then: Trainer._step frees it when it returns.
     """
     per_layer = 4 if config.dropout > 0 else 2
     inputs = (0 if full else 1) + (1 if config.augment_shift else 0)
     cache = inputs * sizes[0] + per_layer * sum(sizes[1:-1]) + 2 * sizes[-1]
-    return rows * (cache + max(cache, 3 * max(sizes[1:])))
+    return rows * (cache + 3 * max(sizes[1:]))
 
 
 def _evaluation_bytes(sizes: list[int], rows: int) -> int:

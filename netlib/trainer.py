@@ -165,7 +165,6 @@ class Trainer:
             return EndEvent("failed", "the training set is empty", 0, 0.0)
         bs = self.batch_size()
         batches = math.ceil(n / bs)
-        params = self.net.params()
         step, train_seconds = 0, 0.0
         first_loss: float | None = None
         for epoch0 in range(c.epochs):
@@ -191,22 +190,21 @@ class Trainer:
                     xb, yb = d.x_train[idx], d.y_train[idx]
                 if c.augment_shift:
                     xb = random_shift(xb, d.image_shape, c.augment_shift, self._noise_rng)
-                logits, cache = self.net.forward(xb, c.dropout, self._noise_rng)
-                loss, dlogits = self._loss.value_and_grad(logits, yb)
-                loss += self.net.l2_penalty(c.l2) if c.l2 else 0.0
+                limit = None if first_loss is None else DIVERGENCE_FACTOR * max(first_loss, 1.0)
+                rows = len(yb)
+                loss, correct_b = self._step(xb, yb, lr, limit)
+                del xb, yb  # the batch copy: the next one is taken while nothing holds this one
                 step += 1
                 first_loss = loss if first_loss is None else first_loss
-                if not math.isfinite(loss) or loss > DIVERGENCE_FACTOR * max(first_loss, 1.0):
+                if correct_b is None:
                     train_seconds += time.perf_counter() - t0
                     reason = (
                         f"diverged at epoch {epoch0 + 1} batch {b + 1} (loss={loss:.4g}) "
                         "— lower the learning rate"
                     )
                     return EndEvent("diverged", reason, epoch0, train_seconds)
-                grads, _ = self.net.backward(cache, dlogits, c.l2)
-                self.optimizer.step(params, grads, lr)
-                loss_sum += loss * len(yb)
-                correct += int((logits.argmax(axis=1) == yb).sum())
+                loss_sum += loss * rows
+                correct += correct_b
                 self._emit(BatchEvent(epoch0 + 1, b + 1, batches, step, loss, lr))
             epoch_seconds = time.perf_counter() - t0
             train_seconds += epoch_seconds
@@ -216,6 +214,30 @@ class Trainer:
                 )
             )
         return EndEvent("finished", f"trained {c.epochs} epochs", c.epochs, train_seconds)
+
+    def _step(
+        self, xb: np.ndarray, yb: np.ndarray, lr: float, limit: float | None
+    ) -> tuple[float, int | None]:
+        """One batch: forward, loss, then backward and the update unless the loss is not finite
+        or over limit (the run diverged: correct is None, nothing is updated).
+
+        Everything a step allocates (the forward cache, the logits and their gradient, the
+        gradients) is local to this call and freed when it returns, so the next step's forward
+        pass never runs next to this one's arrays: the peak is one step's working set, not two.
+        The cache goes before the update, so the optimizer's temporaries do not sit on top of it.
+        """
+        c = self.config
+        logits, cache = self.net.forward(xb, c.dropout, self._noise_rng)
+        loss, dlogits = self._loss.value_and_grad(logits, yb)
+        loss += self.net.l2_penalty(c.l2) if c.l2 else 0.0
+        correct = int((logits.argmax(axis=1) == yb).sum())
+        del logits
+        if not math.isfinite(loss) or (limit is not None and loss > limit):
+            return loss, None
+        grads, _ = self.net.backward(cache, dlogits, c.l2)
+        del cache, dlogits
+        self.optimizer.step(self.net.params(), grads, lr)
+        return loss, correct
 
     def _lr_for(self, epoch0: int) -> float:
         scheduled = self._schedule(epoch0)

@@ -179,3 +179,53 @@ def test_a_listener_failing_on_the_end_event_does_not_escape_run():
 
     end = _trainer([boom], epochs=1).run()
     assert end.status == "failed" and "disk full" in end.reason
+
+
+# -- peak memory of the loop -------------------------------------------------------------------
+def _traced_peak(cfg: NetConfig, steps: int = 4, n_train: int = 600) -> tuple[int, int]:
+    """The loop's traced peak (NumPy reports its buffers to tracemalloc) for a few steps of a
+    net on 28x28 images, the weights included, and memory.step_bytes for the same run."""
+    import tracemalloc
+
+    from netlib import memory
+
+    data = prepare(synthetic_dataset(n_train=n_train, n_test=10, size=28), 0.0, 0, cfg.dtype)
+    t = Trainer(cfg.replace(val_fraction=0.0), data, evaluate_test=False)
+
+    def stop_after(e):
+        if isinstance(e, BatchEvent) and e.step >= steps:
+            t.stop()  # takes effect before the next batch
+
+    t.listeners.append(stop_after)
+    shape = memory.DataShape(n_train, 0, 28, 28, 10)
+    tracemalloc.start()
+    try:
+        weights = sum(p.nbytes for p in t.net.params())
+        before = tracemalloc.get_traced_memory()[0]
+        end = t.run()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert end.status == "stopped", end.reason
+    return weights + peak - before, memory.step_bytes(cfg.replace(val_fraction=0.0), shape)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        # Gradients as big as the weights, activations small: before the fix the previous
+        # step's gradients were alive while the next step built its own (1.4x this estimate).
+        {"hidden": (1024,) * 4, "batch_size": 64},
+        {"hidden": (1024,) * 4, "batch_size": 64, "optimizer": "adam", "lr": 1e-3},
+        # Activations first: full batch with dropout, where the previous cache was kept.
+        {"hidden": (512, 512), "batch_size": 0, "dropout": 0.5, "optimizer": "momentum"},
+        {"hidden": (1024,), "batch_size": 256, "dtype": "float64", "augment_shift": 1},
+    ],
+)
+def test_a_step_frees_the_previous_steps_cache_and_gradients(changes):
+    """Peak traced memory of training stays near one step's working set (weights, gradients,
+    optimizer state, activations) as netlib.memory estimates it: no second step's worth."""
+    cfg = NetConfig(activation="relu", lr=0.01, epochs=10).replace(**changes)
+    peak, estimate = _traced_peak(cfg)
+    assert peak <= 1.1 * estimate, (peak, estimate)
+    assert peak >= 0.7 * estimate, (peak, estimate)  # and the estimate is not padded

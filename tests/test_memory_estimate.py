@@ -46,19 +46,25 @@ def test_parts_follow_the_config_by_hand():
     est = memory.estimate(cfg, shape)
     n_params = 784 * 100 + 100 + 100 * 10 + 10
     assert est.parts["parameters"] == memory.PARAM_COPIES * n_params * 4
-    assert est.parts["optimizer state"] == 0
+    # sgd keeps no state; every update rule makes one temporary the size of the largest matrix
+    assert est.parts["optimizer state"] == 784 * 100 * 4
     assert est.parts["data"] == 12_000 * 784 * (1 + 4) + 10_000 * 784 * 4
-    # Adam keeps two moments and a temporary, float64 doubles every array.
+    # Adam keeps two moments, float64 doubles every array.
     adam = memory.estimate(cfg.replace(optimizer="adam", dtype="float64"), shape)
-    assert adam.parts["optimizer state"] == 3 * n_params * 8
+    assert adam.parts["optimizer state"] == (2 * n_params + 784 * 100) * 8
     assert adam.parts["parameters"] == 2 * est.parts["parameters"]
     # Batch 50: evaluating the 2,000 test images (one chunk) holds more than a step.
     assert est.parts["activations"] == 2000 * 2 * (100 + 10) * 4
     # Full batch: 9,000 training images' cache (no input copy: z, a, logits, their gradient)
-    # plus the larger of the previous step's cache and three layer-sized temporaries.
+    # plus three layer-sized backward temporaries; the previous step's cache is freed by then.
     full = memory.estimate(cfg.replace(batch_size=0), shape)
     cache = 2 * 100 + 2 * 10
-    assert full.parts["activations"] == 9000 * (cache + max(cache, 3 * 100)) * 4
+    assert full.parts["activations"] == 9000 * (cache + 3 * 100) * 4
+    # The loop alone: weights, gradients, and the larger of the step and the update temporary.
+    assert (
+        memory.step_bytes(cfg.replace(batch_size=0), shape)
+        == (2 * n_params + max(9000 * (cache + 3 * 100), 784 * 100)) * 4
+    )
     assert est.largest_matrix == (784, 100)
 
 
