@@ -11,7 +11,9 @@ import streamlit as st
 
 from app.figure_cache import FigureCache
 from netlib.blas import blas_threads
-from runlayer.errors import StoreError
+from runlayer.errors import DamagedStoreError, StoreError
+from runlayer.paths import default_home
+from runlayer.rebuild import set_aside_database
 from runlayer.registry import RunRegistry
 
 # One BLAS thread per training run: runs already get one core each, and a 2-thread BLAS
@@ -32,12 +34,38 @@ def get_registry() -> RunRegistry:
     database) stops the page with the reason instead of a traceback; a rerun tries again."""
     try:
         registry = _shared_registry()
+    except DamagedStoreError as exc:
+        st.error(f"Cannot open the run data: {exc}")
+        _offer_set_aside()
+        st.stop()
+        raise
     except StoreError as exc:
         st.error(f"Cannot open the run data: {exc}")
         st.stop()
         raise  # st.stop() raises; this line only reassures type checkers
     _check_owner(registry)
+    if aside := st.session_state.pop("db_set_aside", None):
+        st.success(aside)
     return registry
+
+
+def _offer_set_aside() -> None:
+    """The damaged file is renamed (kept, never deleted), then the history is rebuilt from the
+    run folders (runlayer/rebuild.py)."""
+    if not st.button("Set the damaged database aside and rebuild from the run folders",
+                     key="set_aside_db"):  # fmt: skip
+        return
+    try:
+        aside = set_aside_database(default_home())
+        _shared_registry.clear()
+        report = _shared_registry().rebuild_history()
+    except StoreError as exc:
+        st.error(str(exc))
+        return
+    st.session_state["db_set_aside"] = (
+        f"The damaged database was kept as {aside}. {report.summary()}."
+    )
+    st.rerun()
 
 
 def _check_owner(registry: RunRegistry) -> None:

@@ -17,3 +17,7 @@ class NoWeightsError(RunError):
 
 class StoreError(RunError):
     """The run data directory or database cannot be written (permissions, disk full, ...)."""
+
+
+class DamagedStoreError(StoreError):
+    """The database file is not a database any more: set it aside, rebuild from the folders."""

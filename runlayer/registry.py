@@ -19,6 +19,7 @@ from netlib.config import NetConfig
 from netlib.data.dataset import DataError, Dataset
 from runlayer.errors import RunError, RunNotFoundError
 from runlayer.live import LiveRun, LiveSnapshot
+from runlayer.rebuild import RebuildReport, rebuild
 from runlayer.records import ACTIVE_STATUSES, RunRecord
 from runlayer.retention import Retention
 from runlayer.store import RunStore
@@ -191,6 +192,12 @@ class RunRegistry:
         with self._lock:
             self._live.pop(run_id, None)
             self._threads.pop(run_id, None)
+
+    def rebuild_history(self) -> RebuildReport:
+        """Bring back the runs whose folders the database no longer lists (never a live one)."""
+        with self._lock:
+            live = {i for i, r in self._live.items() if not r.done.is_set()}
+        return rebuild(self.store, skip=live)
 
     # -- data ------------------------------------------------------------------------------
     def add_dataset(self, dataset_id: str, dataset: Dataset) -> None:

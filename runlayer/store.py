@@ -21,8 +21,8 @@ import numpy as np
 from netlib.config import NetConfig
 from netlib.modelfile import load_model, save_model
 from netlib.network import MLP
-from runlayer import paths
-from runlayer.errors import RunError, RunNotFoundError, StoreError
+from runlayer import manifest, paths
+from runlayer.errors import DamagedStoreError, RunError, RunNotFoundError, StoreError
 from runlayer.ownership import DirectoryLock
 from runlayer.records import (
     ACTIVE_STATUSES,
@@ -57,6 +57,11 @@ class RunStore:
             self._db.execute("PRAGMA busy_timeout=10000")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise DamagedStoreError(
+                f"the run database in {str(self.home)!r} is damaged ({exc}): set it aside and "
+                "rebuild the history from the run folders"
+            ) from None
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open the run database in {str(self.home)!r}: {exc}") from None
 
@@ -135,6 +140,7 @@ class RunStore:
                         "INSERT INTO runs (id, name, config, status, created) VALUES (?,?,?,?,?)",
                         (run_id, label, config.to_json(), status, time.time()),
                     )
+                self._sync_record(run_id)
                 return run_id
             except StoreError as exc:
                 if not isinstance(exc.__cause__, sqlite3.IntegrityError):
@@ -153,7 +159,10 @@ class RunStore:
             sql += f" AND status IN ({','.join('?' * len(ACTIVE_STATUSES))})"
             args += ACTIVE_STATUSES
         with self._tx("update the run") as db:
-            return db.execute(sql, args).rowcount > 0
+            changed = db.execute(sql, args).rowcount > 0
+        if changed:
+            self._sync_record(run_id)
+        return changed
 
     def add_epoch(self, run_id: str, row: dict, confusion: np.ndarray | None, **run_fields):
         """Insert an epoch's metrics and, in the same transaction, update run columns."""
@@ -172,6 +181,10 @@ class RunStore:
             if run_fields:
                 sets = ", ".join(f"{k}=?" for k in run_fields)
                 db.execute(f"UPDATE runs SET {sets} WHERE id=?", (*run_fields.values(), run_id))
+        matrix = None if confusion is None else np.asarray(confusion).tolist()
+        self._backup(f"epoch {row.get('epoch')}", manifest.append_epoch, run_id, row, matrix)
+        if run_fields:
+            self._sync_record(run_id)
 
     def add_batch_losses(self, run_id: str, steps, losses, stride: int = 1) -> None:
         """Append curve points; a larger stride first thins the stored curve to the same grid."""
@@ -187,6 +200,9 @@ class RunStore:
                 "INSERT OR REPLACE INTO batch_losses (run_id, step, loss) VALUES (?,?,?)",
                 [(run_id, int(s), float(v)) for s, v in zip(steps, losses, strict=True)],
             )
+        self._backup("the batch-loss curve", manifest.append_curve, run_id, steps, losses, stride)
+        if stride != old:
+            self._sync_record(run_id)
 
     def save_weights(self, run_id: str, epoch: int, net: MLP, config: NetConfig, meta: dict):
         """Write epoch-NNNN.npz atomically (thin_checkpoints later drops the surplus)."""
@@ -282,9 +298,64 @@ class RunStore:
             )
         for run_id in ids:
             if paths.is_run_id(run_id):
+                self._sync_record(run_id)
                 for leftover in paths.run_dir(self.home, run_id).glob(".tmp-*"):
                     leftover.unlink(missing_ok=True)
         return len(ids)
+
+    # -- the folders' own description (runlayer/manifest.py), for a rebuild ------------------
+    def _sync_record(self, run_id: str) -> None:
+        """Copy the run's row into its folder's run.json."""
+        rows = self._query(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE id=?", (run_id,))
+        if rows and paths.is_run_id(run_id):
+            self._backup("the run's record", manifest.write_record, run_id,
+                         dict(zip(RUN_COLUMNS, rows[0], strict=True)))  # fmt: skip
+
+    def _backup(self, what: str, write, run_id: str, *args) -> None:
+        try:
+            write(paths.run_dir(self.home, run_id), *args)
+        except OSError as exc:
+            raise StoreError(
+                f"could not write {what} into the folder of run {run_id}: {exc}"
+            ) from exc
+
+    def known_ids(self) -> set[str]:
+        return {r[0] for r in self._query("SELECT id FROM runs")}
+
+    def orphans(self) -> list[str]:
+        """Run folders the database does not list (it was lost, truncated or replaced)."""
+        try:
+            names = os.listdir(self.home / "runs")
+        except OSError:
+            return []
+        known = self.known_ids()
+        folders = (n for n in names if paths.is_run_id(n) and n not in known)
+        return sorted(n for n in folders if (self.home / "runs" / n).is_dir())
+
+    def insert_rebuilt(self, row: dict, epochs: list[tuple[dict, list | None]], curve) -> None:
+        """Insert one run recovered from its folder (runlayer/rebuild.py decides the values)."""
+        run_sql = (
+            f"INSERT OR IGNORE INTO runs ({', '.join(RUN_COLUMNS)}) "
+            f"VALUES ({','.join('?' * len(RUN_COLUMNS))})"
+        )
+        with self._tx(f"rebuild run {row['id']}") as db:
+            db.execute(run_sql, tuple(row[c] for c in RUN_COLUMNS))
+            for epoch, matrix in epochs:
+                cols = [c for c in EPOCH_COLUMNS if c in epoch]
+                db.execute(
+                    f"INSERT OR REPLACE INTO epochs (run_id, {', '.join(cols)}, confusion) "
+                    f"VALUES ({','.join('?' * (len(cols) + 2))})",
+                    (
+                        row["id"],
+                        *(epoch[c] for c in cols),
+                        None if matrix is None else json.dumps(matrix),
+                    ),
+                )
+            db.executemany(
+                "INSERT OR REPLACE INTO batch_losses (run_id, step, loss) VALUES (?,?,?)",
+                [(row["id"], s, v) for s, v in curve],
+            )
+        self._sync_record(row["id"])
 
     # -- the page API ------------------------------------------------------------------------------
     def list_runs(self) -> list[RunRecord]:

@@ -108,7 +108,8 @@ def test_a_run_left_running_reopens_as_interrupted_with_its_epochs(tmp_path, mak
 
     store = make_registry().store
     assert not list(folder.glob(".tmp-*")) and other.exists()
-    assert sorted(p.name for p in folder.iterdir()) == ["epoch-0001.npz", "epoch-0002.npz"]
+    files = sorted(p.name for p in folder.iterdir())
+    assert files == ["epoch-0001.npz", "epoch-0002.npz", "history.jsonl", "run.json"]
     rec = store.get_run(run_id)
     assert rec.status == "interrupted" and "running" in rec.reason and rec.ended is not None
     assert store.get_run(queued_id).status == "interrupted"
