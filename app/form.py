@@ -7,6 +7,7 @@ browser. Choices come from the engine's own tables: nothing lists them twice.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 from netlib.activations import ACTIVATIONS
@@ -47,19 +48,55 @@ FIELDS = {
 HIDDEN_KEY, BATCH_KEY, PRESET_KEY = "f_hidden", "f_batch", "f_preset"
 FORM_KEYS = [PRESET_KEY, HIDDEN_KEY, BATCH_KEY, *FIELDS]
 
-# The number boxes' ranges: NetConfig's, or narrower where a value is never sensible here.
-NUMBER_RANGES: dict[str, tuple[float, float]] = {
-    "f_momentum": (0.0, 0.999),
-    "f_init_scale": (1e-4, 10.0),
-    "f_step_every": (1, 5000),
-    "f_step_gamma": (0.01, 1.0),
-    "f_epochs": (1, 5000),
-    "f_l2": (0.0, 10.0),
-    "f_dropout": (0.0, 0.95),
-    "f_val_fraction": (0.0, 0.9),
-    "f_seed": (0, 2**32 - 1),
-    "f_augment_shift": (0, 4),
+
+@dataclass(frozen=True)
+class NumberBox:
+    """A number box of the form. The range is checked here, not by the browser: a box with
+    bounds keeps its old value while a person sees the out-of-range one they typed."""
+
+    label: str
+    low: float
+    high: float
+    step: float | None = None
+    format: str | None = None
+
+    @property
+    def widget_step(self) -> float | int | None:
+        """An int step makes Streamlit's box an integer box (it shows 5, not 5.00)."""
+        return 1 if self.step is None and isinstance(self.low, int) else self.step
+
+    @property
+    def allowed(self) -> str:
+        return f"allowed: {self.low:g} to {self.high:g}"
+
+
+# NetConfig's ranges, or narrower where a value is never sensible here.
+NUMBER_BOXES: dict[str, NumberBox] = {
+    "f_momentum": NumberBox("Momentum", 0.0, 0.999, 0.05),
+    "f_init_scale": NumberBox("Init scale (randn × scale)", 1e-4, 10.0, 0.01, "%g"),
+    "f_step_every": NumberBox("Step every (epochs)", 1, 5000),
+    "f_step_gamma": NumberBox("Step factor", 0.01, 1.0, 0.05),
+    "f_epochs": NumberBox("Epochs", 1, 5000),
+    "f_l2": NumberBox("L2 weight decay", 0.0, 10.0, 1e-4, "%g"),
+    "f_dropout": NumberBox("Dropout (hidden layers)", 0.0, 0.95, 0.05),
+    "f_val_fraction": NumberBox("Validation fraction", 0.0, 0.9, 0.05),
+    "f_seed": NumberBox("Seed", 0, 2**32 - 1),
+    "f_augment_shift": NumberBox("Random shift (pixels)", 0, 4),
 }
+NUMBER_RANGES = {key: (box.low, box.high) for key, box in NUMBER_BOXES.items()}
+
+
+def range_problems(values: dict[str, Any], keys) -> list[str]:
+    """One message per shown number box whose value is outside its range (or not a number)."""
+    problems = []
+    for key in keys:
+        box, value = NUMBER_BOXES[key], values.get(key)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or not math.isfinite(value) or not box.low <= value <= box.high:
+            shown = f"{value:g}" if number else repr(value)
+            problems.append(f"{box.label}: {shown} is outside the range ({box.allowed})")
+    return problems
+
 
 CHOICES = {
     "activation": list(ACTIVATIONS),

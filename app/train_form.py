@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from app import form
@@ -87,19 +89,13 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     )
     c1.selectbox("Optimizer", form.CHOICES["optimizer"], key="f_optimizer", persist_state=KEEP)
     c2.selectbox("Init", form.CHOICES["init"], key="f_init", persist_state=KEEP)
+    shown: list[str] = []  # the number boxes on the page: only those must be in range
+    number = functools.partial(number_box, shown=shown)
     if s["f_optimizer"] == "momentum":
-        c1.number_input("Momentum", 0.0, 0.999, step=0.05, key="f_momentum", persist_state=KEEP)
+        number(c1, "f_momentum")
         c2.checkbox("Nesterov", key="f_nesterov", persist_state=KEEP)
     if s["f_init"] == "normal":
-        st.number_input(
-            "Init scale (randn × scale)",
-            1e-4,
-            10.0,
-            step=0.01,
-            key="f_init_scale",
-            persist_state=KEEP,
-            format="%g",
-        )
+        number(st, "f_init_scale")
     lr_options = sorted(set(form.LR_CHOICES) | {float(s["f_lr"])})
     st.select_slider(
         "Learning rate (log scale)",
@@ -111,25 +107,28 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     c1, c2 = st.columns(2)
     c1.selectbox("Schedule", form.CHOICES["schedule"], key="f_schedule", persist_state=KEEP)
     if s["f_schedule"] == "step":
-        c2.number_input("Step every (epochs)", 1, 5000, key="f_step_every", persist_state=KEEP)
-        c2.number_input("Step factor", 0.01, 1.0, step=0.05, key="f_step_gamma", persist_state=KEEP)
+        number(c2, "f_step_every")
+        number(c2, "f_step_gamma")
     batch_options = list(dict.fromkeys([*form.BATCH_CHOICES, s[form.BATCH_KEY]]))
     c1.selectbox("Batch size", batch_options, key=form.BATCH_KEY, persist_state=KEEP)
-    c2.number_input("Epochs", 1, 5000, key="f_epochs", persist_state=KEEP)
-    c1.number_input(
-        "L2 weight decay", 0.0, 10.0, step=1e-4, key="f_l2", persist_state=KEEP, format="%g"
-    )
-    c2.number_input(
-        "Dropout (hidden layers)", 0.0, 0.95, step=0.05, key="f_dropout", persist_state=KEEP
-    )
-    c1.number_input(
-        "Validation fraction", 0.0, 0.9, step=0.05, key="f_val_fraction", persist_state=KEEP
-    )
-    c2.number_input("Seed", 0, 2**32 - 1, key="f_seed", persist_state=KEEP)
+    number(c2, "f_epochs")
+    number(c1, "f_l2")
+    number(c2, "f_dropout")
+    number(c1, "f_val_fraction")
+    number(c2, "f_seed")
     c1.selectbox("dtype", form.CHOICES["dtype"], key="f_dtype", persist_state=KEEP)
-    c2.number_input("Random shift (pixels)", 0, 4, key="f_augment_shift", persist_state=KEEP)
+    number(c2, "f_augment_shift")
+    values = {k: s[k] for k in form.FORM_KEYS if k in s}
+    hidden = [k for k in form.NUMBER_BOXES if k in values and k not in shown]
+    for key in hidden:  # a box switched off with a bad value in it: the default applies
+        if form.range_problems(values, [key]):
+            del values[key]
+    problems = form.range_problems(values, shown)
+    if problems:
+        st.error("Cannot train until these are in range:\n" + "\n".join(f"- {p}" for p in problems))
+        return None
     try:
-        config = form.config_from_form({k: s[k] for k in form.FORM_KEYS if k in s})
+        config = form.config_from_form(values)
     except ConfigError as exc:
         st.error(f"Cannot train with these settings: {exc}")
         return None
@@ -142,6 +141,14 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     if dict(st.query_params) != query:
         st.query_params.from_dict(query)
     return config
+
+
+def number_box(container, key: str, shown: list[str]) -> None:
+    """A number box from its declaration (app/form.py NUMBER_BOXES), its range in the help."""
+    box = form.NUMBER_BOXES[key]
+    container.number_input(box.label, step=box.widget_step, format=box.format, key=key,
+                           persist_state=KEEP, help=f"{box.allowed.capitalize()}.")  # fmt: skip
+    shown.append(key)
 
 
 def training_images(config: NetConfig) -> int | None:

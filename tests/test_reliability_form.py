@@ -113,29 +113,66 @@ def test_a_batch_larger_than_the_data_is_clamped_and_said_so(page):
     assert not any("full batch" in i for i in texts(at.info))
 
 
-def test_values_a_browser_cannot_send_never_reach_a_run(page):
-    """Number boxes refuse text and out-of-range values in the browser; forced through
-    AppTest, Streamlit restores a value in range: the config stays finite and valid."""
+@pytest.mark.parametrize(
+    ("key", "bad", "words"),
+    [
+        ("f_epochs", 0, "Epochs: 0 is outside the range (allowed: 1 to 5000)"),
+        ("f_epochs", -5, "Epochs: -5 is outside the range (allowed: 1 to 5000)"),
+        ("f_dropout", 1.0, "Dropout (hidden layers): 1 is outside the range (allowed: 0 to 0.95)"),
+        ("f_l2", 11.0, "L2 weight decay: 11 is outside the range (allowed: 0 to 10)"),
+        ("f_seed", -1, "Seed: -1 is outside the range (allowed: 0 to 4.29497e+09)"),
+        ("f_augment_shift", 9, "Random shift (pixels): 9 is outside the range (allowed: 0 to 4)"),
+    ],
+)
+def test_a_number_typed_out_of_range_blocks_start_and_names_the_range(page, key, bad, words):
+    """The boxes have no browser-side bounds (which would keep the old value while showing
+    the typed one): the server sees what was typed, says what is allowed, and Start waits."""
     at = page()
-    for key, bad in (("f_l2", math.nan), ("f_dropout", 1.0), ("f_epochs", 0), ("f_seed", -1)):
-        at.number_input(key=key).set_value(bad).run()
-        assert not at.exception
-        value = at.number_input(key=key).value
-        low, high = form.NUMBER_RANGES[key]
-        assert math.isfinite(value) and low <= value <= high
+    at.number_input(key=key).set_value(bad).run()
+    assert not at.exception
+    [error] = texts(at.error)
+    assert error.startswith("Cannot train until these are in range:") and words in error
+    assert button(at, "Start training").disabled
+    low, high = form.NUMBER_RANGES[key]
+    at.number_input(key=key).set_value(high).run()  # put right: Start comes back
+    assert not at.error and not button(at, "Start training").disabled
 
 
-def test_the_form_ranges_are_the_ranges_of_the_boxes(page):
+def test_a_number_no_browser_can_send_never_reaches_a_run(page):
+    """Letters cannot be typed in a number box; forced through AppTest, NaN and infinity
+    become a finite number, and the form's own check still applies."""
+    at = page()
+    for bad in (math.nan, math.inf, -math.inf):
+        at.number_input(key="f_l2").set_value(bad).run()
+        value = at.number_input(key="f_l2").value
+        assert not at.exception and math.isfinite(value)
+        assert not at.error and not button(at, "Start training").disabled
+    assert form.range_problems({"f_l2": math.nan}, ["f_l2"]) == [
+        "L2 weight decay: nan is outside the range (allowed: 0 to 10)"
+    ]
+    assert "'x'" in form.range_problems({"f_l2": "x"}, ["f_l2"])[0]
+
+
+def test_a_hidden_box_out_of_range_does_not_block_start(page):
+    at = page(optimizer="momentum")
+    at.number_input(key="f_momentum").set_value(5.0).run()
+    assert "Momentum: 5" in texts(at.error)[0]
+    at.selectbox(key="f_optimizer").set_value("sgd").run()  # the box is gone, so is its rule
+    assert not at.error and not button(at, "Start training").disabled
+
+
+def test_every_number_box_is_declared_once_with_its_range_in_its_help(page):
     at = page(optimizer="momentum", init="normal", schedule="step")
-    for key, (low, high) in form.NUMBER_RANGES.items():
-        box = at.number_input(key=key)
-        assert (box.min, box.max) == (low, high), key
+    for key, box in form.NUMBER_BOXES.items():
+        widget = at.number_input(key=key)
+        assert widget.label == box.label and box.allowed.capitalize() in widget.help, key
+        assert (widget.min, widget.max) == (None, None), key  # checked by the server instead
 
 
 @pytest.mark.browser
 def test_out_of_range_numbers_typed_in_a_browser_are_refused_with_a_message(tmp_path):
-    """What a person sees: the number box names the allowed range and keeps the last valid
-    value, letters cannot be typed at all, and Start uses only valid values."""
+    """What a person sees: a number typed out of range is named with its allowed range and
+    Start is disabled until it is put right; letters cannot be typed at all."""
     from browser_helpers import browser_page, dashboard_server, require_browser
 
     from runlayer import RunStore
@@ -145,24 +182,29 @@ def test_out_of_range_numbers_typed_in_a_browser_are_refused_with_a_message(tmp_
     with dashboard_server(home) as url, browser_page(1300, 1600) as page:
         page.goto(f"{url}/?epochs=2&dropout=0.1")
         page.get_by_text("Train a network").first.wait_for(timeout=30_000)
-        for label, typed, allowed in (
-            ("Epochs", "0", "between 1 and 5000"),
-            ("Epochs", "-5", "between 1 and 5000"),
-            ("Dropout (hidden layers)", "1", "between 0.00 and 0.95"),
+        start = page.get_by_role("button", name="Start training")
+        for label, typed, allowed, fixed in (
+            ("Epochs", "0", "allowed: 1 to 5000", "2"),
+            ("Epochs", "-5", "allowed: 1 to 5000", "2"),
+            ("Dropout (hidden layers)", "1", "allowed: 0 to 0.95", "0.1"),
         ):
-            box = page.get_by_label(label)
+            box = page.get_by_label(label, exact=True)
             box.fill(typed)
             box.press("Enter")
-            holder = page.locator('[data-testid="stNumberInput"]').filter(has_text=label).first
-            holder.get_by_text("Number is outside the allowed range").wait_for(timeout=10_000)
-            assert allowed in holder.inner_text()
-        l2 = page.get_by_label("L2 weight decay")
+            error = page.get_by_text(f"{label}: {typed} is outside the range ({allowed})")
+            error.wait_for(timeout=30_000)
+            assert start.is_disabled()
+            box.fill(fixed)
+            box.press("Enter")
+            error.wait_for(state="detached", timeout=30_000)
+            assert start.is_enabled()
+        l2 = page.get_by_label("L2 weight decay", exact=True)
         l2.fill("")
         l2.press_sequentially("nan")  # a number box takes no letters
         assert "nan" not in l2.input_value().lower()
         l2.press("Enter")
         page.wait_for_timeout(1000)
-        page.get_by_role("button", name="Start training").click()
+        start.click()
         page.get_by_text("Finished. Test accuracy").first.wait_for(timeout=120_000)
     store = RunStore(home)
     try:
