@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 
 from netlib.config import ConfigError
@@ -59,6 +61,19 @@ def runs_table(records: list[RunRecord]) -> pd.DataFrame:
         "lr", "batch", "epochs", "dropout", "l2", "best val acc", "test acc", "seconds",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def table_key(ids: list[str]) -> str:
+    """The table widget's key, new whenever the rows change: a table's selection is a list of
+    row positions, so a new run at the top would move every tick onto another run. A new
+    widget starts from the picked ids instead (selection_rows)."""
+    digest = hashlib.sha1(",".join(ids).encode()).hexdigest()[:12]
+    return f"compare_table_{digest}"
+
+
+def selection_rows(ids: list[str], picked: list[str]) -> dict:
+    """The picked runs as a dataframe selection of the rows shown now (deleted ones drop)."""
+    return {"selection": {"rows": [ids.index(i) for i in picked if i in ids], "columns": []}}
 
 
 def parallel_rows(records: list[RunRecord]) -> list[dict]:

@@ -8,12 +8,15 @@ from app.compare_table import (
     curve_series,
     parallel_rows,
     runs_table,
+    selection_rows,
     split_readable,
+    table_key,
 )
 from app.entry import require_entry
 from app.live_view import show_live
 from app.run_admin import rename_or_delete, warn_unreadable
 from app.state import get_registry
+from app.store_health import offer_rebuild
 
 require_entry(__file__)
 #: The overlaid curves: (column, chart key, metric).
@@ -28,17 +31,20 @@ st.title("Compare runs")
 registry = get_registry()
 records, unreadable = split_readable(registry.store.list_runs())
 warn_unreadable(unreadable)
+offer_rebuild(registry)
 if not records:
     st.info("No runs yet. Train one on the Train page; every run is kept here.")
     st.stop()
 
 table = runs_table(records)
 st.caption("Select rows to overlay their curves. Accuracies are on the test set unless noted.")
+ids = list(table["id"])
 event = st.dataframe(
     table,
-    key="compare_table",
+    key=table_key(ids),
     on_select="rerun",
     selection_mode="multi-row",
+    selection_default=selection_rows(ids, st.session_state.get("compare_picked", [])),
     hide_index=True,
     column_config={
         "id": None,
@@ -48,7 +54,8 @@ event = st.dataframe(
     },
     width="stretch",
 )
-picked = [table.iloc[i]["id"] for i in event.selection.rows] if event else []
+picked = [ids[i] for i in event.selection.rows if i < len(ids)] if event else []
+st.session_state["compare_picked"] = picked  # kept by run id, whatever the rows do
 by_id = {r.id: r for r in records}
 
 rename_or_delete(registry, by_id)

@@ -11,18 +11,22 @@ import time
 
 import pytest
 from apptest_helpers import (
+    SUBSET,
     TINY,
     array,
     chart,
     close_app,
     goto,
     live_figures,
+    new_app,
     open_app,
     shown,
+    subset,
     trained_home,
 )
 
 from app import state
+from app.compare_table import table_key
 from netlib.config import MAX_EPOCHS
 from runlayer import paths
 
@@ -33,7 +37,8 @@ OVERLAY_KEYS = {"cmp_loss", "cmp_acc", "cmp_tloss", "cmp_vacc"}
 
 def pick(at, rows: list[int]) -> None:
     """Select table rows as a click would (the dataframe's selection state)."""
-    at.session_state["compare_table"] = {"selection": {"rows": rows, "columns": []}}
+    key = table_key(list(at.dataframe[0].value["id"]))
+    at.session_state[key] = {"selection": {"rows": rows, "columns": []}}
     at.run()
     assert not at.exception, at.exception
 
@@ -167,3 +172,80 @@ def test_a_run_whose_stored_config_no_longer_validates_is_listed_as_unreadable(
             assert list(at.dataframe[0].value["id"]) == [fine]  # the rest are listed
     finally:
         close_app()
+
+
+def test_a_truncated_database_is_offered_a_rebuild_that_brings_every_run_back(
+    home, tmp_path, monkeypatch
+):
+    copy = tmp_path / "home"
+    shutil.copytree(home[0], copy, ignore=shutil.ignore_patterns("runs.lock"))
+    for name in ("runs.sqlite3", "runs.sqlite3-wal", "runs.sqlite3-shm"):
+        if (copy / name).exists():
+            (copy / name).write_bytes(b"")
+    at = open_app(copy, monkeypatch)
+    try:
+        goto(at, PAGE)
+        [warning] = [w.value for w in at.warning]
+        assert "2 run folder(s)" in warning and "missing from the run database" in warning
+        assert any("No runs yet" in i.value for i in at.info)
+        button = next(b for b in at.button if b.key == "rebuild_history")
+        button.click().run()
+        assert not at.exception
+        assert "2 run(s) rebuilt" in at.success[0].value
+        at.run()
+        assert sorted(at.dataframe[0].value["name"]) == sorted(RUNS) and not at.warning
+    finally:
+        close_app()
+
+
+def test_a_damaged_database_is_set_aside_and_rebuilt_from_the_page(home, tmp_path, monkeypatch):
+    copy = tmp_path / "home"
+    shutil.copytree(home[0], copy, ignore=shutil.ignore_patterns("runs.lock"))
+    (copy / "runs.sqlite3").write_bytes(b"garbage " * 1000)
+    for name in ("runs.sqlite3-wal", "runs.sqlite3-shm"):
+        (copy / name).unlink(missing_ok=True)
+    at = new_app(copy, monkeypatch)
+    try:
+        at.run()
+        assert not at.exception
+        assert "damaged" in at.error[0].value
+        next(b for b in at.button if b.key == "set_aside_db").click().run()
+        assert not at.exception
+        [message] = [s.value for s in at.success]
+        assert "was kept as" in message and "2 run(s) rebuilt" in message
+        assert list(copy.glob("runs.sqlite3.damaged-*"))
+        state.get_registry().add_dataset(SUBSET, subset())
+        goto(at, PAGE)
+        assert sorted(at.dataframe[0].value["name"]) == sorted(RUNS)
+    finally:
+        close_app()
+
+
+def test_the_selection_stays_on_the_same_runs_when_rows_move(tmp_path_factory, monkeypatch):
+    home, ids = trained_home(
+        tmp_path_factory, {"a": TINY, "b": TINY.replace(seed=7), "c": TINY.replace(seed=8)}
+    )
+    at = open_app(home, monkeypatch)
+    try:
+        goto(at, PAGE)
+        table = list(at.dataframe[0].value["id"])
+        pick(at, [table.index(ids["b"])])
+        assert overlaid(at) == ["b"]
+
+        registry = state.get_registry()
+        new = registry.start(TINY.replace(seed=11), "newest")  # listed first: rows move down
+        assert registry.wait(new, 60) == "finished"
+        at.run()
+        assert list(at.dataframe[0].value["id"])[0] == new
+        assert overlaid(at) == ["b"]  # not the run that now sits where b was
+
+        registry.delete(ids["a"])
+        at.run()
+        assert overlaid(at) == ["b"]
+    finally:
+        close_app()
+
+
+def overlaid(at) -> list[str]:
+    """The names of the runs whose curves the overlay shows."""
+    return [trace["name"] for trace in live_figures(at)["cmp_loss"]["data"]]
