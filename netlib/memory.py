@@ -8,7 +8,6 @@ tests/test_memory_estimate.py checks it against a real run's peak RSS.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import numpy as np
 
 from netlib.config import ConfigError, NetConfig
 from netlib.prepare import split_indices
+from netlib.sizes import SizeError, format_size, parse_size
 
 BUDGET_ENV = "NETLIB_MEMORY_BUDGET"
 MACHINE_FRACTION = 0.5  # of the machine's memory, shared by the runs allowed at once
@@ -205,19 +205,13 @@ def _cgroup_limit() -> int | None:
     return None
 
 
-_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}
-
-
 def parse_bytes(text: str) -> int:
-    """'6G', '512 MiB', '1.5g', '2000000000' -> bytes; ConfigError naming the variable."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*", str(text), re.IGNORECASE)
-    value = float(match.group(1)) * _UNITS[match.group(2).lower()] if match else 0.0
-    if not match or not math.isfinite(value) or value < 1:
-        raise ConfigError(
-            f"{BUDGET_ENV}={text!r} is not a size: write bytes or a number with K, M, G or T "
-            "(e.g. 4G)"
-        )
-    return int(value)
+    """$NETLIB_MEMORY_BUDGET's value -> bytes, by the one rule of netlib.sizes ('512M' and
+    '2GiB' binary, '100MB' decimal, '123456' bytes); ConfigError naming the variable."""
+    try:
+        return parse_size(text, BUDGET_ENV, example="4G")
+    except SizeError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def memory_budget(runs_at_once: int = 1) -> int:
@@ -284,12 +278,4 @@ _HINTS = {
 }
 
 
-def format_bytes(n: float) -> str:
-    """Decimal units, as people read disk and memory sizes: 1.5 GB = 1.5e9 bytes."""
-    if n < 1000:
-        return f"{n:.0f} B"
-    for unit in ("KB", "MB", "GB"):
-        n /= 1000
-        if n < 1000 or unit == "GB":
-            break
-    return f"{n:.1f} {unit}"
+format_bytes = format_size  # the one formatter (decimal units), under the name pages import

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from netlib import sizes
 from runlayer.errors import StoreError
 
 BUDGET_ENV = "NETLIB_RUN_DISK_BUDGET"
 DEFAULT_BUDGET = 100 * 10**6  # 784-256-10 float32: ~0.8 MB a checkpoint, so ~40 fit easily
 MAX_CHECKPOINTS = 40
 FIRST_EPOCHS = 10
-_SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]?)b?", re.IGNORECASE)
-_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
 
 
 @dataclass(frozen=True)
@@ -46,15 +44,12 @@ class Retention:
 
 
 def parse_size(text: str) -> int:
-    """'100M', '2G', '500000' -> bytes (decimal units); StoreError for anything else."""
-    match = _SIZE_RE.fullmatch(text.strip())
-    value = float(match.group(1)) * _UNITS[match.group(2).lower()] if match else math.nan
-    if not math.isfinite(value) or value < 1:
-        raise StoreError(
-            f"{BUDGET_ENV}={text!r} is not a size: write bytes or a number with K, M, G or T "
-            "(e.g. 200M)"
-        )
-    return int(value)
+    """$NETLIB_RUN_DISK_BUDGET's value -> bytes, by the one rule of netlib.sizes ('200M' and
+    '2GiB' binary, '100MB' decimal, '500000' bytes); StoreError naming the variable."""
+    try:
+        return sizes.parse_size(text, BUDGET_ENV, example="200M")
+    except sizes.SizeError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def capacity(checkpoint_bytes: int, budget_bytes: int, max_checkpoints: int) -> int:

@@ -103,8 +103,9 @@ def test_the_budget_is_a_share_of_the_machine_or_the_variable(monkeypatch):
     assert 0 < machine <= pages
     assert memory.memory_budget(2) == int(memory.MACHINE_FRACTION * machine / 2)
     assert memory.memory_budget(1) > memory.memory_budget(4)
+    # netlib.sizes' one rule (tests/test_sizes.py): a bare letter is binary, kB/MB/GB decimal
     for text, value in (("4G", 4 * 2**30), ("512 MiB", 512 * 2**20), ("1.5g", int(1.5 * 2**30)),
-                        ("2000000", 2_000_000), ("64kb", 64 * 2**10)):  # fmt: skip
+                        ("2000000", 2_000_000), ("64kb", 64_000), ("2GB", 2 * 10**9)):  # fmt: skip
         monkeypatch.setenv(memory.BUDGET_ENV, text)
         assert memory.memory_budget(8) == value, text
     for bad in ("lots", "-1G", "0", "1e9", "4 GB RAM"):

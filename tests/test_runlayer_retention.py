@@ -63,13 +63,17 @@ def test_any_input_gives_a_bounded_subset_with_best_and_last(saved, cap, size, f
 
 
 def test_budget_sizes_parse_and_bad_ones_are_a_clear_error(monkeypatch):
-    assert parse_size("200M") == 200 * MB and parse_size("1.5g") == 1_500_000_000
+    # netlib.sizes' one rule, as NETLIB_MEMORY_BUDGET reads it: a bare letter is binary.
+    assert parse_size("200M") == 200 * 2**20 and parse_size("1.5g") == int(1.5 * 2**30)
+    assert parse_size("200MB") == 200 * MB and parse_size("2GiB") == 2 * 2**30
     assert parse_size("5000") == 5000
     for bad in ("lots", "-1M", "0", "1e9999"):
-        with pytest.raises(StoreError, match="NETLIB_RUN_DISK_BUDGET"):
+        with pytest.raises(StoreError, match="NETLIB_RUN_DISK_BUDGET=.*e.g. NETLIB_RUN_DISK"):
             parse_size(bad)
-    monkeypatch.setenv("NETLIB_RUN_DISK_BUDGET", "3M")
+    monkeypatch.setenv("NETLIB_RUN_DISK_BUDGET", "3MB")
     assert Retention.from_env().budget_bytes == 3 * MB
+    monkeypatch.setenv("NETLIB_RUN_DISK_BUDGET", "3M")
+    assert Retention.from_env().budget_bytes == 3 * 2**20
 
 
 def test_a_run_keeps_only_the_planned_checkpoints_and_every_epochs_metrics(tmp_path):
