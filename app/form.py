@@ -69,6 +69,14 @@ class NumberBox:
     def allowed(self) -> str:
         return f"allowed: {self.low:g} to {self.high:g}"
 
+    def problem(self, value: object) -> str | None:
+        """Why value cannot be used (not a finite number in range), or None."""
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and math.isfinite(value) and self.low <= value <= self.high:
+            return None
+        shown = f"{value:g}" if number else repr(value)
+        return f"{self.label}: {shown} is outside the range ({self.allowed})"
+
 
 # NetConfig's ranges, or narrower where a value is never sensible here.
 NUMBER_BOXES: dict[str, NumberBox] = {
@@ -88,15 +96,11 @@ NUMBER_RANGES = {key: (box.low, box.high) for key, box in NUMBER_BOXES.items()}
 
 def range_problems(values: dict[str, Any], keys) -> list[str]:
     """One message per shown number box whose value is outside its range (or not a number)."""
-    problems = []
-    for key in keys:
-        box, value = NUMBER_BOXES[key], values.get(key)
-        number = isinstance(value, int | float) and not isinstance(value, bool)
-        if not number or not math.isfinite(value) or not box.low <= value <= box.high:
-            shown = f"{value:g}" if number else repr(value)
-            problems.append(f"{box.label}: {shown} is outside the range ({box.allowed})")
-    return problems
+    return [p for key in keys if (p := NUMBER_BOXES[key].problem(values.get(key)))]
 
+
+#: The box that changes a running run's rate (app/live_view.py): NetConfig's lr range.
+LIVE_LR = NumberBox("This run's learning rate", 1e-7, 1e4, format="%g")
 
 CHOICES = {
     "activation": list(ACTIVATIONS),

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import figures
+from app import form
 from app.live_chart import live_chart
 from app.plain_text import md_plain
 from app.state import figure_cache, get_registry
@@ -62,26 +63,36 @@ def format_seconds(seconds: float) -> str:
 
 
 def render_controls(snap: LiveSnapshot) -> None:
+    """The controls that steer this run while it trains, boxed apart from the form (which
+    configures the next run); an ended run has none."""
+    if not snap.active:
+        return
     reg = get_registry()
-    c1, c2, c3, c4 = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
+    box = st.container(border=True)
+    box.caption(
+        "**Steer this run** while it trains. The form on the left only configures the next "
+        "run: changing it never touches this one."
+    )
+    c1, c2, c3, c4 = box.columns([1, 1, 2, 1], vertical_alignment="bottom")
     if snap.status == "paused":
         if c1.button("▶ Resume", key=f"resume_{snap.run_id}"):
             reg.resume(snap.run_id)
-    elif c1.button("⏸ Pause", key=f"pause_{snap.run_id}", disabled=not snap.active):
+    elif c1.button("⏸ Pause", key=f"pause_{snap.run_id}"):
         reg.pause(snap.run_id)
-    if c2.button("⏹ Stop", key=f"stop_{snap.run_id}", disabled=not snap.active):
+    if c2.button("⏹ Stop", key=f"stop_{snap.run_id}"):
         reg.stop(snap.run_id)
     lr = c3.number_input(
-        f"Learning rate (now {snap.lr:.3g})",
-        min_value=1e-7,
-        max_value=1e4,
+        f"{form.LIVE_LR.label} (now {snap.lr:.3g})",
         value=float(snap.config.lr),
-        format="%g",
+        format=form.LIVE_LR.format,
         key=f"lr_{snap.run_id}",
-        disabled=not snap.active,
+        help=f"{form.LIVE_LR.allowed.capitalize()}. Applied from the next batch on.",
     )
-    if c4.button("Apply rate", key=f"apply_lr_{snap.run_id}", disabled=not snap.active):
-        ok = reg.set_lr(snap.run_id, lr) if math.isfinite(lr) and lr > 0 else False
+    problem = form.LIVE_LR.problem(lr)
+    if problem:
+        box.error(problem)
+    if c4.button("Apply rate", key=f"apply_lr_{snap.run_id}", disabled=problem is not None):
+        ok = reg.set_lr(snap.run_id, lr)
         (st.toast if ok else st.warning)(f"learning rate → {lr:g}" if ok else "rate not applied")
 
 

@@ -15,6 +15,9 @@ registry = get_registry()
 left, right = st.columns([1, 2], gap="large")
 
 with left:
+    st.subheader("Next run")
+    st.caption("These settings configure the next run you start. A run already training keeps "
+               "its own; steer it on the right.")  # fmt: skip
     upload_expander(registry)
     config = render_form(uploaded_choices(registry))
     name = st.text_input("Run name (optional)", key="f_name", max_chars=80, persist_state="session")

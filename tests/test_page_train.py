@@ -168,12 +168,35 @@ def test_pause_resume_a_new_rate_and_stop_from_the_page(app):
     assert poll_page(app, lambda at: _snap(at).step > step + 5)
     assert _snap(app).lr == 0.0125  # the running run took the new rate
     assert poll_page(app, lambda at: "lr 0.0125" in at.get("progress")[0].proto.text)
-    assert app.number_input(key=f"lr_{run_id}").label == "Learning rate (now 0.0125)"
+    assert app.number_input(key=f"lr_{run_id}").label == "This run's learning rate (now 0.0125)"
 
     app.button(key=f"stop_{run_id}").click().run()
     assert poll_page(app, lambda at: any("Stopped" in w.value for w in at.warning))
     record = state.get_registry().store.get_run(run_id)
     assert record.status == "stopped" and record.epochs_done < MAX_EPOCHS
+
+
+def test_the_running_runs_controls_are_apart_from_the_next_runs_form(app):
+    run_id = _start_long_run(app)
+    assert poll_page(app, lambda at: _snap(at).status == "running")
+    captions = [c.value for c in app.caption]
+    assert any("These settings configure the next run" in c for c in captions)
+    assert any("**Steer this run** while it trains" in c for c in captions)
+    assert [h.value for h in app.subheader][:1] == ["Next run"]
+
+    live_lr = app.number_input(key=f"lr_{run_id}")
+    assert live_lr.label.startswith("This run's learning rate") and "1e-07 to 10000" in live_lr.help
+    live_lr.set_value(5e4).run()  # typed out of range: named, and nothing is applied
+    assert any("outside the range (allowed: 1e-07 to 10000)" in e.value for e in app.error)
+    assert app.button(key=f"apply_lr_{run_id}").disabled
+    app.select_slider(key="f_lr").set_value(0.5).run()  # the form's rate: the next run's
+    assert _snap(app).lr == _snap(app).config.lr != 0.5
+
+    app.button(key=f"stop_{run_id}").click().run()
+    assert poll_page(app, lambda at: any("Stopped" in w.value for w in at.warning))
+    app.run()
+    keys = {b.key for b in app.button}
+    assert not keys & {f"pause_{run_id}", f"stop_{run_id}", f"apply_lr_{run_id}"}
 
 
 def test_every_choice_made_on_the_page_reaches_the_run(app):
