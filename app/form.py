@@ -195,6 +195,32 @@ def preset_config(preset_id: str) -> NetConfig:
     return PRESETS[preset_id].config
 
 
+def preset_claim(preset_id: str) -> str:
+    """The source's figure with the data it was measured on (rarely the data chosen here)."""
+    preset = PRESETS[preset_id]
+    return f"Source: {preset.source}. Claimed: {preset.claim}, measured on {preset.claim_data}."
+
+
+def preset_measured(preset_id: str, dataset: str, dataset_label: str, records) -> str:
+    """What this preset reached here on `dataset`: the finished runs of exactly its config."""
+    config = PRESETS[preset_id].config.replace(dataset=dataset)
+    scores = []
+    for rec in records:
+        try:
+            same = rec.status == "finished" and rec.config == config
+        except (ConfigError, ValueError, TypeError, KeyError, RecursionError):
+            continue  # an unreadable stored run (the Compare page names it)
+        if same and rec.final_test_acc is not None:
+            scores.append(rec.final_test_acc)
+    if not scores:
+        return (
+            f"Not measured on {dataset_label} yet: start it to see what it reaches here "
+            "(the result is kept with the run)."
+        )
+    runs = f"{len(scores)} finished runs: best {max(scores):.2%}" if len(scores) > 1 else "1 run"
+    return f"Measured here on {dataset_label}: {scores[-1]:.2%} test accuracy ({runs})."
+
+
 # -- the URL -------------------------------------------------------------------------------
 def to_query(config: NetConfig, preset: str = CUSTOM) -> dict[str, str]:
     """Only what differs from the defaults, so a shared link stays short and readable."""

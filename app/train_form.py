@@ -65,14 +65,14 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
         on_change=apply_preset,
         format_func=PRESET_LABELS.get,
     )
-    if s[form.PRESET_KEY] != form.CUSTOM:
-        st.caption(
-            f"Source: {PRESETS[s[form.PRESET_KEY]].source} — claimed "
-            f"{PRESETS[s[form.PRESET_KEY]].claim}"
-        )
     st.selectbox(
         "Data set", list(choices), key="f_dataset", persist_state=KEEP, format_func=choices.get
     )
+    if s[form.PRESET_KEY] != form.CUSTOM:
+        records = get_registry().store.list_runs()
+        dataset = s["f_dataset"]
+        st.caption(form.preset_claim(s[form.PRESET_KEY]))
+        st.caption(form.preset_measured(s[form.PRESET_KEY], dataset, choices[dataset], records))
     st.text_input(
         "Hidden layers (widths, comma-separated; empty = none)",
         key=form.HIDDEN_KEY,

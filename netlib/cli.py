@@ -126,7 +126,8 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
     test_acc = final.test_acc if final else None
     out.write(f"{end.status}: {end.reason}\n")
     if test_acc is not None:
-        out.write(f"test accuracy {test_acc:.4f} (claimed: {PRESETS[args.preset].claim})\n")
+        out.write(f"test accuracy {test_acc:.4f} (claimed: {PRESETS[args.preset].claim}, "
+                  f"measured on {PRESETS[args.preset].claim_data})\n")  # fmt: skip
     saved_where = args.save
     if args.save and final is not None:
         saved_where = save_or_rescue(

@@ -49,6 +49,30 @@ def test_choosing_a_preset_fills_the_controls(app):
     assert app.query_params["hidden"] == ["32,16"] or app.query_params["hidden"] == "32,16"
 
 
+def test_a_preset_says_where_its_claim_was_measured_and_what_it_reaches_here(app):
+    from netlib.presets import PRESETS
+
+    app.run()
+    app.selectbox(key="f_preset").set_value("classic-sigmoid").run()
+    captions = [c.value for c in app.caption]
+    assert any("Claimed: 95.75 %" in c and "measured on the full MNIST test set" in c
+               for c in captions)  # fmt: skip
+    assert any(c.startswith("Not measured on MNIST sample") for c in captions), captions
+
+    store = state.get_registry().store
+    preset = PRESETS["classic-sigmoid"].config
+    for config, acc in ((preset, 0.931), (preset, 0.912), (preset.replace(lr=0.1), 0.99)):
+        run_id = store.create_run(config, "stored")
+        store.update_run(run_id, status="finished", final_test_acc=acc)
+    app.run()
+    captions = [c.value for c in app.caption]
+    assert "Measured here on MNIST sample" in " ".join(captions)
+    [line] = [c for c in captions if c.startswith("Measured here")]
+    assert "91.20% test accuracy (2 finished runs: best 93.10%)" in line  # the latest first
+    app.selectbox(key="f_dataset").set_value("digits-8x8").run()  # not measured on this data
+    assert any(c.startswith("Not measured on") for c in (c.value for c in app.caption))
+
+
 def test_a_link_reopens_its_configuration(app):
     app.query_params["preset"] = "wide-relu"
     app.query_params["lr"] = "0.02"
