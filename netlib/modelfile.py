@@ -21,6 +21,8 @@ MAX_LAYERS = 64
 MAX_MODEL_BYTES = 4 * 2**30  # unpacked: a zip bomb cannot make loading allocate more
 MAX_HEADER_BYTES = 2**20  # config + meta JSON: a few KB in practice
 MAX_JSON_DEPTH = 32  # our header nests 3 deep; json itself would recurse until it crashes
+MAX_MAX_VALUE = 255  # meta max_value: images are uint8 (netlib.preprocess.drawing_to_image)
+MAX_NAME_CHARS = 1000  # meta: a class name, a run id or a data set id
 _NPY_HEADER_SLACK = 2**16  # an .npy header is 128 bytes; numpy refuses headers over 10,000
 
 
@@ -74,6 +76,7 @@ def parse_model(data: bytes) -> tuple[MLP, NetConfig, dict]:
             raise ModelFileError(
                 f"model header: sizes {sizes} disagree with hidden {config.hidden}"
             )
+        meta = _check_meta(header.get("meta"), sizes)
         shapes = {}
         for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             shapes[f"W{i}"], shapes[f"b{i}"] = (fan_in, fan_out), (fan_out,)
@@ -82,8 +85,92 @@ def parse_model(data: bytes) -> tuple[MLP, NetConfig, dict]:
     n = len(sizes) - 1
     weights = [arrays[f"W{i}"].astype(config.dtype) for i in range(n)]
     biases = [arrays[f"b{i}"].astype(config.dtype) for i in range(n)]
-    meta = header.get("meta") if isinstance(header.get("meta"), dict) else {}
     return MLP(weights, biases, config.activation), config, meta
+
+
+def _check_meta(meta: object, sizes: list[int]) -> dict:
+    """The meta keys the pages read, checked now so that no page meets a wrong type later.
+
+    Every key is optional (older files and the command line's save write fewer). Written by
+    runlayer.worker: image_shape [h, w] with h*w inputs, max_value, class_names (one per
+    class), epoch, val_acc and test_acc, run_id and dataset. Other keys pass unread.
+    """
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise ModelFileError(f"model header: 'meta' must be an object, got {_kind(meta)}")
+    inputs, classes = sizes[0], sizes[-1]
+    if "image_shape" in meta:
+        shape = meta["image_shape"]
+        if not (isinstance(shape, list) and len(shape) == 2 and all(map(_positive_int, shape))):
+            raise ModelFileError(
+                f"model meta: 'image_shape' must be [height, width], two positive integers, "
+                f"got {_show(shape)}"
+            )
+        if shape[0] * shape[1] != inputs:
+            raise ModelFileError(
+                f"model meta: 'image_shape' {_show(shape)} is not the shape of the network's "
+                f"{inputs:,} inputs"
+            )
+    if "max_value" in meta:
+        value = meta["max_value"]
+        if not (_positive_int(value) and value <= MAX_MAX_VALUE):
+            raise ModelFileError(
+                f"model meta: 'max_value' must be an integer 1..{MAX_MAX_VALUE}, got {_show(value)}"
+            )
+    if "class_names" in meta:
+        names = meta["class_names"]
+        if not (isinstance(names, list) and all(_name(n) for n in names)):
+            raise ModelFileError(
+                f"model meta: 'class_names' must be a list of names (strings of at most "
+                f"{MAX_NAME_CHARS} characters), got {_show(names)}"
+            )
+        if len(names) != classes:
+            raise ModelFileError(
+                f"model meta: {len(names)} class names for the network's {classes} classes"
+            )
+    if "epoch" in meta and not _positive_int(meta["epoch"]):
+        raise ModelFileError(
+            f"model meta: 'epoch' must be a positive integer, got {_show(meta['epoch'])}"
+        )
+    for key in ("val_acc", "test_acc"):
+        value = meta.get(key)
+        if value is not None and not (
+            isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
+        ):
+            raise ModelFileError(
+                f"model meta: {key!r} must be a fraction 0..1 or null, got {_show(value)}"
+            )
+    for key in ("run_id", "dataset"):
+        if key in meta and not _name(meta[key]):
+            raise ModelFileError(
+                f"model meta: {key!r} must be a string of at most {MAX_NAME_CHARS} characters, "
+                f"got {_show(meta[key])}"
+            )
+    return meta
+
+
+def _positive_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _name(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= MAX_NAME_CHARS
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true or false"}.get(
+        type(value), "null" if value is None else "a number"
+    )
+
+
+def _show(value: object) -> str:
+    """A hostile value in a one-line message: numbers as they are, anything holding text only
+    by its kind (the pages show these messages, and text from a file is never echoed)."""
+    text = json.dumps(value)
+    if '"' in text:
+        return _kind(value)
+    return text if len(text) <= 40 else f"{_kind(value)} ({text[:30]}…)"
 
 
 def _open_npz(data: bytes) -> NpzReader:
