@@ -4,6 +4,7 @@ import streamlit as st
 
 from app.entry import forward_wanted_page, mark_entry
 from app.sidebar import active_runs_sidebar
+from app.state import owner_notice
 
 st.set_page_config(page_title="digit-net", page_icon="🔢", layout="wide")
 
@@ -20,5 +21,6 @@ page = st.navigation(pages)
 mark_entry()
 forward_wanted_page()
 with st.sidebar:
+    owner_notice()
     active_runs_sidebar()
 page.run()

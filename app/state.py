@@ -43,7 +43,6 @@ def get_registry() -> RunRegistry:
         st.error(f"Cannot open the run data: {exc}")
         st.stop()
         raise  # st.stop() raises; this line only reassures type checkers
-    _check_owner(registry)
     if aside := st.session_state.pop("db_set_aside", None):
         st.success(aside)
     return registry
@@ -68,10 +67,13 @@ def _offer_set_aside() -> None:
     st.rerun()
 
 
-def _check_owner(registry: RunRegistry) -> None:
-    """A second dashboard on the same data directory is read-only until the first stops:
-    then it takes over (and only then marks the dead owner's live runs interrupted)."""
-    store = registry.store
+def owner_notice() -> None:
+    """Once per page (the entry calls it in the sidebar): a second dashboard on the same data
+    directory is read-only until the first stops; then it takes over (and only then marks the
+    dead owner's live runs interrupted)."""
+    if registry_problem() is not None:
+        return  # the page shows why the run data cannot be opened
+    store = _shared_registry().store
     if store.owned:
         return
     try:

@@ -78,6 +78,7 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
         key=form.HIDDEN_KEY,
         persist_state=KEEP,
     )
+    estimate = st.empty()  # the memory estimate, filled once the whole config is known
     c1, c2 = st.columns(2)
     c1.selectbox("Activation", form.CHOICES["activation"], key="f_activation", persist_state=KEEP)
     c2.selectbox(
@@ -132,7 +133,7 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     except ConfigError as exc:
         st.error(f"Cannot train with these settings: {exc}")
         return None
-    if not memory_fits(config):
+    if not memory_fits(config, estimate):
         return None
     note = form.batch_note(config.batch_size, training_images(config))
     if note:
@@ -163,22 +164,23 @@ def training_images(config: NetConfig) -> int | None:
     return len(split_indices(len(ds.train_labels), config.val_fraction, config.seed)[0])
 
 
-def memory_fits(config: NetConfig) -> bool:
-    """Show the run's memory estimate; refuse (Start disabled) when it is over the budget."""
+def memory_fits(config: NetConfig, slot) -> bool:
+    """Show the run's memory estimate in slot (beside the architecture); refuse (Start
+    disabled) when it is over the budget."""
     shape = get_registry().data_shape(config.dataset)
     if shape is None:
         return True  # the run itself reports what is wrong with its data
     try:
         budget = memory.memory_budget(get_registry().max_parallel)
     except ConfigError as exc:
-        st.error(f"Cannot train: {exc}")
+        slot.error(f"Cannot train: {exc}")
         return False
     est = memory.estimate(config, shape)
     reason = memory.over_budget(est, budget, config)
     if reason:
-        st.error(f"Cannot train with these settings: {reason}")
+        slot.error(f"Cannot train with these settings: {reason}")
         return False
-    st.caption(
+    slot.caption(
         f"{shape.inputs}-{config.architecture}-{shape.classes} · memory {est.summary()}, "
         f"of {memory.format_bytes(budget)} a run may use"
     )

@@ -38,3 +38,28 @@ def test_every_page_lists_the_active_run_and_watch_leads_back_to_it(tmp_path):
         page.get_by_text("Stopped: stopped by the user").wait_for(timeout=30_000)
         sidebar.get_by_text("No run is training").first.wait_for(timeout=20_000)
         assert page.errors == [], page.errors
+
+
+def test_a_read_only_dashboard_says_so_once_on_every_page(tmp_path):
+    """Another process (this test) owns the data directory: each page shows one notice."""
+    from runlayer import RunStore
+    from runlayer.ownership import DirectoryLock
+
+    require_browser()
+    home = tmp_path / "home"
+    RunStore(home).close()
+    holder = DirectoryLock(home)
+    assert holder.acquire()
+    try:
+        with dashboard_server(home) as url, browser_page() as page:
+            page.goto(url)
+            notice = page.get_by_text("Read-only: the run data in")
+            for title in ("Train", "Compare runs", "Inspect", "Train"):
+                link = page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title)
+                link.first.click()
+                notice.first.wait_for(timeout=20_000)
+                page.wait_for_timeout(2500)  # the sidebar's live part has ticked once since
+                assert notice.count() == 1, title
+                assert_no_exception_shown(page)
+    finally:
+        holder.release()

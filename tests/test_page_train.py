@@ -73,6 +73,25 @@ def test_a_preset_says_where_its_claim_was_measured_and_what_it_reaches_here(app
     assert any(c.startswith("Not measured on") for c in (c.value for c in app.caption))
 
 
+def test_the_memory_estimate_sits_beside_the_architecture(app):
+    app.run()
+    order = [(node.type, getattr(node, "key", None) or getattr(node, "value", ""))
+             for node in _in_order(app.main)]  # fmt: skip
+    hidden = order.index(("text_input", "f_hidden"))
+    kind, text = order[hidden + 1]
+    assert kind == "caption" and "memory ≈" in text and text.startswith("784-64-10")
+
+
+def _in_order(node):
+    """Every element under node, in the order a person reads the page."""
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for key in sorted(children):
+        yield from _in_order(children[key])
+
+
 def test_a_link_reopens_its_configuration(app):
     app.query_params["preset"] = "wide-relu"
     app.query_params["lr"] = "0.02"
