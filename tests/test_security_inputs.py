@@ -210,8 +210,7 @@ def test_a_model_file_with_a_hostile_config_is_refused_before_use(
 def test_a_tampered_checkpoint_in_the_store_is_refused(tmp_path):
     store = RunStore(tmp_path / "home")
     run_id = store.create_run(NetConfig(hidden=(5,), activation="tanh"), "tampered")
-    folder = tmp_path / "home" / "runs" / run_id
-    folder.mkdir(parents=True)
+    folder = tmp_path / "home" / "runs" / run_id  # made by create_run: it holds run.json
     (folder / "epoch-0001.npz").write_bytes(_model_with({"activation": "eval"}))
     with pytest.raises(ModelFileError, match="activation"):
         store.load_weights(run_id, "last")
@@ -287,4 +286,6 @@ def test_an_upload_name_and_a_linked_data_set_never_reach_the_disk(fresh):
     run_id = registry.start(NetConfig(dataset="../../etc/passwd", hidden=(4,), epochs=1))
     assert registry.wait(run_id, 30) == "failed"
     assert "unknown data set '../../etc/passwd'" in registry.store.get_run(run_id).reason
-    assert [p.name for p in (home / "runs").iterdir()] == []
+    # only the run's own folder, named by its generated id, with its manifest
+    assert [p.name for p in (home / "runs").iterdir()] == [run_id]
+    assert [p.name for p in (home / "runs" / run_id).iterdir()] == ["run.json"]
