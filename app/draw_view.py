@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 import figures
+from app.plain_text import md_plain
 from netlib import insight, preprocess
 from netlib.config import NetConfig
 from netlib.modelfile import ModelFileError
@@ -57,7 +58,7 @@ def load_model(store, record: RunRecord, which: int | str) -> Model | None:
     except NoWeightsError as exc:
         st.info(f"No network to draw for: {exc}.")
     except (ModelFileError, ValueError) as exc:
-        st.error(f"The saved weights of this run cannot be read: {exc}")
+        st.error(f"The saved weights of this run cannot be read: {md_plain(exc)}")
     return None
 
 

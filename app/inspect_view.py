@@ -134,7 +134,7 @@ def load(registry, record: RunRecord, which: int | str) -> Inspection | None:
         st.info(f"Nothing to inspect: {exc}.")
         return None
     except ModelFileError as exc:
-        st.error(f"The saved weights of this run cannot be read: {exc}")
+        st.error(f"The saved weights of this run cannot be read: {md_plain(exc)}")
         return None
     if needs_download(config.dataset):
         st.info(

@@ -188,7 +188,7 @@ def render_run(snap: LiveSnapshot, curves: bool = True, weights: bool = True) ->
     st.markdown(status_line(snap))
     st.progress(snap.progress, text=progress_text(snap))
     if snap.status in ("failed", "diverged", "interrupted"):
-        st.error(f"Run {snap.status}: {snap.reason}")
+        st.error(f"Run {snap.status}: {md_plain(snap.reason)}")
     elif snap.status == "stopped":
         st.warning(f"Stopped: {snap.reason}")
     elif snap.status == "finished":

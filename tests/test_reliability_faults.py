@@ -357,3 +357,24 @@ def test_stopping_mid_epoch_from_the_page_leaves_a_consistent_record(app):
     reopened = RunStore(reg.store.home)  # a restart leaves a stopped run stopped
     assert reopened.mark_interrupted() == 0 and reopened.get_run(run_id).status == "stopped"
     reopened.close()
+
+
+def test_a_failure_reason_is_shown_as_the_text_it_is(app, monkeypatch):
+    """A reason quotes what went wrong (a file name, a value from a file): never markdown."""
+    from netlib.data.dataset import DataError
+
+    hostile = "bad data in ![p](http://127.0.0.1:9/x.png) **bold**"
+    reg = state.get_registry()
+
+    def failing_loader(dataset_id, progress=None):
+        raise DataError(hostile)
+
+    monkeypatch.setattr(reg, "_loader", failing_loader)
+    run_id = reg.start(cfg(epochs=2, seed=4), name="doomed by its data")
+    assert reg.wait(run_id, 30) == "failed"
+    at = app()
+    at.session_state["keep_run_id"] = run_id
+    at.run()
+    [error] = [e.value for e in at.error if e.value.startswith("Run failed")]
+    assert "![p](" not in error and "**bold**" not in error  # escaped: shown, not rendered
+    assert f"Run failed: {hostile}" in texts(at.error)
