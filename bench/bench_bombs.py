@@ -1,9 +1,11 @@
 """Hostile inputs from issue 15: peak RSS and time until each is refused, in a capped child.
 
 Run from the repository root: `python bench/bench_bombs.py` (about a minute; it writes the
-bombs to a temporary folder, ~30 MB). Each bomb is parsed in a fresh child process whose
+bombs to a temporary folder, ~30 MB); `python bench/bench_bombs.py legit` runs only the cases
+whose label holds one of the words given. Each bomb is parsed in a fresh child process whose
 address space is capped (RLIMIT_AS, 1.5 GB) with a time ceiling, the way the dashboard and the
-CLI parse it; the child reports its RSS before and after (ru_maxrss) and what it said.
+CLI parse it; the child reports its RSS before and after (ru_maxrss) and what it said. Each
+upload's time is also given per 10 MB of the file and of its text, against issue 15's goal.
 tests/test_bombs.py builds the same bombs (smaller where size does not change the outcome).
 """
 
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+GOAL_S_PER_10MB = 5.0  # issue 15: refused or accepted within 5 s of parsing per 10 MB uploaded
 AS_CAP = 1536 * 2**20  # the child's address-space cap: a regression fails instead of swapping
 TIME_CEILING = 300.0
 _PIECE = 2**22
@@ -215,40 +218,74 @@ def cli_in_child(mnist_dir: Path, timeout: float = TIME_CEILING) -> dict:
     return res
 
 
-def main() -> None:
+def text_size(path: Path) -> int:
+    """Bytes of text the parser sees: the inflated size of a .gz (all members), else the file's."""
+    if path.suffix != ".gz":
+        return path.stat().st_size
+    with gzip.open(path, "rb") as f:
+        return sum(len(piece) for piece in iter(lambda: f.read(2**22), b""))
+
+
+def rate_line(seconds: float, file_bytes: int, text_bytes: int, accepted: bool) -> str:
+    """Seconds per 10 MB of the upload (and of its text, when all of it was read), next to
+    the goal; MB/s too."""
+    per_file = seconds / (file_bytes / (10 * 2**20))
+    verdict = "meets" if per_file <= GOAL_S_PER_10MB else "MISSES"
+    line = f"    {per_file:.2f} s per 10 MB of file ({file_bytes / 2**20 / seconds:.1f} MB/s), "
+    if accepted and text_bytes:
+        per_text = seconds / (text_bytes / (10 * 2**20))
+        line += f"{per_text:.2f} s per 10 MB of text ({text_bytes / 2**20 / seconds:.1f} MB/s), "
+    else:
+        line += "refused before reading all "
+    line += f"{text_bytes / 2**20:.1f} MB of text"
+    return f"{line}: {verdict} the goal of {GOAL_S_PER_10MB:.0f} s per 10 MB of file"
+
+
+def main(words: list[str]) -> None:
+    def wanted(label: str) -> bool:
+        return not words or any(w.lower() in label.lower() for w in words)
+
     with tempfile.TemporaryDirectory(prefix="bombs-") as tmp:
         tmp = Path(tmp)
-        cases = [
-            ("csv.gz, 100 M short lines", "upload", csv_many_lines(tmp / "lines.csv.gz")),
-            ("csv.gz, 50 M 1x1 rows", "upload", csv_tiny_rows(tmp / "1x1.csv.gz")),
+        builders = [
+            ("csv.gz, 100 M short lines", "upload", lambda: csv_many_lines(tmp / "lines.csv.gz")),
+            ("csv.gz, 50 M 1x1 rows", "upload", lambda: csv_tiny_rows(tmp / "1x1.csv.gz")),
             (
                 "csv.gz, 20 M 2x2 rows",
                 "upload",
-                csv_tiny_rows(tmp / "2x2.csv.gz", rows=20_000_000, side=2),
+                lambda: csv_tiny_rows(tmp / "2x2.csv.gz", rows=20_000_000, side=2),
             ),
-            ("10 MB of empty gzip members", "upload", empty_gzip_members(tmp / "e.csv.gz")),
-            ("model file inflating to 2 GiB", "model", model_bomb(tmp / "model.npz")),
-            ("legit: 60,000 28x28 rows csv.gz", "upload", legit_csv(tmp / "legit.csv.gz")),
+            ("10 MB of empty gzip members", "upload", lambda: empty_gzip_members(tmp / "e.csv.gz")),
+            ("model file inflating to 2 GiB", "model", lambda: model_bomb(tmp / "model.npz")),
+            ("legit: 60,000 28x28 rows csv.gz", "upload", lambda: legit_csv(tmp / "legit.csv.gz")),
         ]
+        cases = [(label, kind, build()) for label, kind, build in builders if wanted(label)]
         print(f"{'bomb':34} {'file':>9} {'refused in':>10} {'peak RSS':>9} {'above idle':>10}")
         for label, kind, path in cases:
             res = parse_in_child(kind, path)
             size = path.stat().st_size / 2**10
             above = res.get("rss_peak_mb", 0) - res.get("rss_before_mb", 0)
+            seconds = res.get("seconds", res["wall"])
             print(
-                f"{label:34} {size:7.0f}KB {res.get('seconds', res['wall']):9.2f}s "
+                f"{label:34} {size:7.0f}KB {seconds:9.2f}s "
                 f"{res.get('rss_peak_mb', float('nan')):7.0f}MB {above:8.0f}MB"
             )
             print(f"    {res['outcome'][:160]}")
+            if kind == "upload":
+                accepted = res["outcome"].startswith("accepted")
+                print(rate_line(seconds, path.stat().st_size, text_size(path), accepted))
+        label = "--mnist-dir gzip bomb (2 GiB), CLI"
+        if not wanted(label):
+            return
         folder = mnist_dir_bomb(tmp / "mnist")
         size = (folder / "train-images-idx3-ubyte.gz").stat().st_size / 2**10
         res = cli_in_child(folder)
         print(
-            f"{'--mnist-dir gzip bomb (2 GiB), CLI':34} {size:7.0f}KB {res['wall']:9.2f}s "
+            f"{label:34} {size:7.0f}KB {res['wall']:9.2f}s "
             f"{res['rss_mb']:7.0f}MB {'(whole CLI)':>10}"
         )
         print(f"    {res['outcome'][:160]}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -5,6 +5,12 @@ inflated), so memory follows the pixels kept, as uint8, not the file: the shape 
 the header line, the image count and decoded size after every block. numpy's C parser reads
 each block; when it fails we rescan that block in Python only to name the first bad row,
 because "row 4182 has 783 cells" is what a user can act on.
+
+Most uploads are plain unsigned integers (`7,0,0,128,...`): a block holding only digits, commas
+and "\n" is read by a few whole-array numpy passes over its bytes (_int_table, several times
+faster than np.loadtxt), which check the row structure themselves and give up on anything
+else (an empty cell, a long number, a ragged row); then the block takes the np.loadtxt path
+above, so every accepted value and every message is the same either way.
 """
 
 from __future__ import annotations
@@ -32,7 +38,10 @@ MAX_LINE_CHARS = (MAX_SIDE**2 + 1) * 24  # one row of the largest image, generou
 MAX_LINES = 2 * MAX_IMAGES + 1  # blank lines between rows are allowed, millions of them are not
 # str.splitlines' line breaks, so a file reads the same as when it was split in one go
 _BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+_BREAK_CHARS = "\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what _BREAKS looks for
 _BLANK_LINES = re.compile(r"^[^\S\n]*\n", re.MULTILINE)  # whitespace-only lines
+_PLAIN = b"0123456789,\n"  # the bytes of a block _int_table reads
+_MAX_DIGITS = 9  # longer cells take the np.loadtxt path (uint32 holds 9 digits exactly)
 
 
 def read_csv(data: bytes) -> tuple[np.ndarray, np.ndarray]:
@@ -69,7 +78,8 @@ def _line_blocks(pieces: Iterable[bytes]) -> Iterator[tuple[int, str]]:
             text, carry = text[:-1], "\r"  # may be the first half of "\r\n"
         else:
             carry = ""
-        text = _BREAKS.sub("\n", text)
+        if any(c in text for c in _BREAK_CHARS):  # a cheap scan spares the regex pass
+            text = _BREAKS.sub("\n", text)
         cut = len(text) if final else text.rfind("\n") + 1
         block, rest = text[:cut], text[cut:]
         carry = rest + carry
@@ -109,12 +119,19 @@ class _Parser:
     def feed(self, start_line: int, text: str) -> None:
         if not self.ncols:
             start_line, text = self._read_first_line(start_line, text)
-        body = _BLANK_LINES.sub("", text)
-        n = body.count("\n")
+        plain = _plain_bytes(text)
+        if plain is not None:
+            body, n = "", int(np.count_nonzero(plain == 10))
+        else:
+            body = _BLANK_LINES.sub("", text)
+            n = body.count("\n")
         if n == 0:
             return
         check_count(self.rows + n, self.ncols - 1, "the CSV file")
-        table = _fast_parse(body, n, self.ncols)
+        table = None if plain is None else _int_table(plain, n, self.ncols)
+        if table is None:
+            body = body or _BLANK_LINES.sub("", text)
+            table = _fast_parse(body, n, self.ncols)
         if table is None:
             _explain_failure(text, start_line, self.rows, self.ncols, self.first)
             raise DataError("the CSV file could not be read as comma-separated numbers")
@@ -163,6 +180,62 @@ def _check_columns(ncols: int) -> None:
             f"pixels, e.g. 1 + 784 for 28x28{hint}"
         )
     check_side(side, "CSV images")
+
+
+def _plain_bytes(text: str) -> np.ndarray | None:
+    """The block's bytes (uint8) without its empty lines, if it holds only digits, commas and
+    "\\n" (then a blank line is an empty one), else None."""
+    if not text.isascii():  # O(1): CPython keeps the flag
+        return None
+    data = text.encode("ascii")
+    if data.translate(None, _PLAIN):
+        return None
+    a = np.frombuffer(data, np.uint8)
+    empty = a == 10  # a "\n" at the start or right after another ends an empty line
+    empty[1:] &= empty[:-1].copy()
+    return a[~empty] if empty.any() else a
+
+
+def _int_table(a: np.ndarray, rows: int, ncols: int) -> np.ndarray | None:
+    """float64 (rows, ncols) of `rows` lines of `ncols` unsigned integers of 1..9 digits
+    (a: the bytes of digits, "," and "\\n", ending in "\\n", no empty line), or None when the
+    block is not exactly that; equal to np.loadtxt's table, such numbers being exact floats."""
+    is_digit = a >= 48  # the separators "," and "\n" are 44 and 10, the digits 48..57
+    if not is_digit[0] or not (is_digit[1:] | is_digit[:-1]).all():
+        return None  # an empty cell: np.loadtxt refuses it, with its row named
+    ends = np.flatnonzero(~is_digit)  # the separator after each cell, row after row
+    if ends.size != rows * ncols:
+        return None
+    line_ends = np.searchsorted(ends, np.flatnonzero(a == 10))  # each must end cell ncols
+    if not np.array_equal(line_ends, np.arange(ncols - 1, rows * ncols, ncols)):
+        return None  # some line has another number of cells
+    width, run = 0, is_digit  # run[j]: the `width` bytes from j on are all digits
+    while run.any():
+        width += 1
+        if width > _MAX_DIGITS:
+            return None  # long numbers (maybe inf) are left to np.loadtxt
+        run = run[:-1] & is_digit[width:]
+    return _digit_runs(a, is_digit, width)[ends].reshape(rows, ncols).astype(np.float64)
+
+
+def _digit_runs(a: np.ndarray, is_digit: np.ndarray, width: int) -> np.ndarray:
+    """At each byte, the number spelled by the run of digits just before it (<= width digits).
+
+    Horner's rule from the farthest digit in, on shifted views of the whole block rather than
+    cell by cell: value(i) = is_digit[i-1] * (10 * value(i-1) + digit[i-1]), `width` steps.
+    """
+    n = a.size
+    digits = np.zeros(n + width, np.uint8)  # `width` separators (as 0) in front
+    np.subtract(a, 48, out=digits[width:])
+    digits[width:] *= is_digit
+    mask = np.zeros(n + width, np.bool_)
+    mask[width:] = is_digit
+    acc = digits[:n].astype(np.uint16 if width <= 4 else np.uint32)
+    for lo in range(1, width):
+        acc *= mask[lo : lo + n]
+        acc *= 10
+        acc += digits[lo : lo + n]
+    return acc
 
 
 def _fast_parse(body: str, rows: int, ncols: int) -> np.ndarray | None:
