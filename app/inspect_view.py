@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 import figures
+from app import navigation
 from app.data_view import needs_download
 from app.live_view import STATUS_ICONS
 from app.plain_text import md_plain
@@ -141,7 +142,7 @@ def load(registry, record: RunRecord, which: int | str) -> Inspection | None:
             f"This run was trained on **{config.dataset}**, which is not downloaded on this "
             "computer: download it on the Data page first."
         )
-        st.page_link("pages/data.py", label="Go to the Data page", icon="🖼️")
+        navigation.link(navigation.DATA)
         return None
     try:
         ds = registry.dataset(config.dataset)
@@ -293,7 +294,7 @@ def cell_samples(insp: Inspection) -> None:
         "most confident first."
     )
     if t != p and st.button(f"🔬 Why {names[t]} vs {names[p]}? Open the pair lens"):
-        st.switch_page("pages/pair_lens.py")  # the lens opens on keep_pair, set by the click
+        navigation.go(navigation.PAIR_LENS)  # the lens opens on keep_pair, set by the click
     if len(rows) == 0:
         st.info("No test sample falls in this cell.")
         return

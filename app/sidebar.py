@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import navigation
 from app.live_view import STATUS_ICONS, progress_text
 from app.plain_text import md_plain
 from app.state import get_registry, registry_problem, watch
@@ -26,4 +27,4 @@ def active_runs_sidebar() -> None:
         st.progress(snap.progress, text=progress_text(snap))
         if st.button("Watch", key=f"watch_{snap.run_id}"):
             watch(snap.run_id)
-            st.switch_page("pages/train.py")
+            navigation.go(navigation.TRAIN)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import draw_view, inspect_view
+from app import draw_view, inspect_view, navigation
 from app.entry import require_entry
 from app.state import get_registry
 
@@ -18,7 +18,7 @@ registry = get_registry()
 
 if not inspect_view.pickable_runs(registry.store.list_runs()):
     st.info("No trained run yet. Train one on the Train page, then come back and draw.")
-    st.page_link("pages/train.py", label="Go to the Train page", icon="🏋️")
+    navigation.link(navigation.TRAIN)
     st.stop()
 
 record = inspect_view.choose_run(registry.store)

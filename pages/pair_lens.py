@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import inspect_view, lens_view
+from app import inspect_view, lens_view, navigation
 from app.entry import require_entry
 from app.state import get_registry
 
@@ -21,7 +21,7 @@ if not inspect_view.pickable_runs(registry.store.list_runs()):
         "No trained run yet. Train one on the Train page, then come back here to see which "
         "digits it confuses, and why."
     )
-    st.page_link("pages/train.py", label="Go to the Train page", icon="🏋️")
+    navigation.link(navigation.TRAIN)
     st.stop()
 
 record = inspect_view.choose_run(registry.store)

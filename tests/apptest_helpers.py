@@ -52,7 +52,7 @@ def shown(markdown: str) -> str:
 
 
 def goto(at: AppTest, page: str) -> AppTest:
-    """Run the dashboard, switch to `page` (e.g. "pages/data.py"), and check it raised nothing."""
+    """Run the dashboard, switch to `page` (a PageSpec script) and check it raised nothing."""
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception

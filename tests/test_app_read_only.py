@@ -4,7 +4,7 @@ when the owner goes."""
 import pytest
 from apptest_helpers import new_app
 
-from app import state
+from app import navigation, state
 from runlayer import RunStore
 from runlayer.ownership import DirectoryLock
 
@@ -35,7 +35,7 @@ def test_the_read_only_notice_shows_once_per_page(owned_elsewhere, monkeypatch):
         [notice] = read_only_warnings(at)
         assert "belongs to another digit-net process" in notice
         assert [w.value for w in at.sidebar.warning] == [notice]
-        at.switch_page("pages/compare.py").run()  # a page alone adds none of its own
+        at.switch_page(navigation.COMPARE.script).run()  # a page alone adds none of its own
         assert not read_only_warnings(at) and not at.exception
     finally:
         state.get_registry().shutdown()

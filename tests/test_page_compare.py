@@ -25,13 +25,13 @@ from apptest_helpers import (
     trained_home,
 )
 
-from app import state
+from app import navigation, state
 from app.compare_table import table_key
 from netlib.config import MAX_EPOCHS
 from runlayer import paths
 
 RUNS = {"narrow": TINY, "wider": TINY.replace(hidden=(32,), seed=5, lr=0.2)}
-PAGE = "pages/compare.py"
+PAGE = navigation.COMPARE.script
 OVERLAY_KEYS = {"cmp_loss", "cmp_acc", "cmp_tloss", "cmp_vacc"}
 
 

@@ -7,7 +7,7 @@ import pytest
 from apptest_helpers import array, chart, close_app, goto, new_app, shown
 from synthetic_data import synthetic_dataset
 
-from app import state, uploads
+from app import navigation, state, uploads
 from netlib.config import NetConfig
 from netlib.data import registry as data_registry
 from netlib.data.dataset import DataError
@@ -49,7 +49,7 @@ def loader_calls(monkeypatch):
 
 
 def test_bundled_sample_preview_counts_samples_and_means(app):
-    goto(app, "pages/data.py")
+    goto(app, navigation.DATA.script)
     assert app.selectbox(key="keep_data_dataset").value == "mnist-sample"
     assert any("10,000 training and 2,000 test images, 28×28" in m.value for m in app.markdown)
     counts = chart(app, "data_counts")["data"]
@@ -66,8 +66,8 @@ def test_bundled_sample_preview_counts_samples_and_means(app):
     app.radio(key="keep_data_split").set_value("test").run()
     assert not app.exception
     app.selectbox(key="keep_data_dataset").set_value("digits-8x8").run()
-    app.switch_page("pages/compare.py").run()
-    app.switch_page("pages/data.py").run()  # the choices survive a trip to another page
+    app.switch_page(navigation.COMPARE.script).run()
+    app.switch_page(navigation.DATA.script).run()  # the choices survive a trip to another page
     assert app.selectbox(key="keep_data_dataset").value == "digits-8x8"
     assert app.slider(key="keep_data_per_class").value == 3
     assert app.radio(key="keep_data_split").value == "test"
@@ -76,7 +76,7 @@ def test_bundled_sample_preview_counts_samples_and_means(app):
 
 def test_a_set_that_needs_a_download_waits_for_the_button(app, loader_calls):
     loader_calls.result = synthetic_dataset(n_train=100, n_test=50, name="mnist")
-    goto(app, "pages/data.py")
+    goto(app, navigation.DATA.script)
     app.selectbox(key="keep_data_dataset").set_value("mnist").run()
     assert not app.exception
     mb = data_registry.DATASETS["mnist"].download_bytes / 1e6
@@ -94,7 +94,7 @@ def test_a_set_that_needs_a_download_waits_for_the_button(app, loader_calls):
 def test_a_failed_download_shows_the_loaders_message(app, loader_calls):
     message = "could not download train-images-idx3-ubyte.gz from any mirror: timed out"
     loader_calls.result = DataError(message)
-    goto(app, "pages/data.py")
+    goto(app, navigation.DATA.script)
     app.selectbox(key="keep_data_dataset").set_value("fashion-mnist").run()
     app.button(key="data_download").click().run()
     assert not app.exception, app.exception
@@ -110,7 +110,7 @@ def csv_bytes(n=60, size=4, classes=3, seed=0) -> bytes:
 
 
 def test_upload_shows_its_validation_result_and_is_previewed(app):
-    goto(app, "pages/data.py")
+    goto(app, navigation.DATA.script)
     app.file_uploader(key="data_upload_files").set_value(("mine.csv", csv_bytes(), "text/csv"))
     app.run()
     next(b for b in app.button if b.label == "Validate and add").click().run()
@@ -126,7 +126,7 @@ def test_upload_shows_its_validation_result_and_is_previewed(app):
 
 
 def test_bad_upload_shows_the_precise_error(app):
-    goto(app, "pages/data.py")
+    goto(app, navigation.DATA.script)
     bad = b"label,p0,p1,p2,p3\n1,2,3,4,5\n0,5,6,7\n"
     app.file_uploader(key="data_upload_files").set_value(("bad.csv", bad, "text/csv"))
     app.run()
@@ -157,7 +157,7 @@ def uploads_table(at):
 def test_the_same_upload_twice_is_one_listed_data_set_that_survives_a_restart(
     app, tmp_path, monkeypatch
 ):
-    goto(app, "pages/data.py")
+    goto(app, navigation.DATA.script)
     upload_on_page(app)
     first = app.selectbox(key="keep_data_dataset").value
     assert re.fullmatch(r"upload-[0-9a-f]{12}", first)
@@ -171,14 +171,14 @@ def test_the_same_upload_twice_is_one_listed_data_set_that_survives_a_restart(
     assert state.get_registry().loaded_datasets() == ["mnist-sample", first]  # one copy, not two
     state.get_registry().close()  # the server stops; a new one opens the same NETLIB_HOME
     restarted = new_app(tmp_path / "home", monkeypatch)
-    goto(restarted, "pages/data.py")
+    goto(restarted, navigation.DATA.script)
     assert uploads_table(restarted)["id"].tolist() == [first]
     restarted.selectbox(key="keep_data_dataset").set_value(first).run()
     assert any("50 training and 10 test images, 4×4" in m.value for m in restarted.markdown)
 
 
 def test_delete_asks_first_when_finished_runs_used_the_upload(app):
-    goto(app, "pages/data.py")
+    goto(app, navigation.DATA.script)
     registry = state.get_registry()
     upload_id, _ = uploads.add_upload(registry, [("mine.csv", csv_bytes())])
     config = NetConfig(dataset=upload_id, hidden=(4,), epochs=1)
@@ -197,7 +197,7 @@ def test_delete_asks_first_when_finished_runs_used_the_upload(app):
 
 
 def test_delete_is_refused_while_a_run_trains_on_the_upload(app):
-    goto(app, "pages/data.py")
+    goto(app, navigation.DATA.script)
     registry = state.get_registry()
     upload_id, _ = uploads.add_upload(registry, [("busy.csv", csv_bytes())])
     registry.store.create_run(NetConfig(dataset=upload_id), "busy run", status="running")
@@ -210,13 +210,13 @@ def test_delete_is_refused_while_a_run_trains_on_the_upload(app):
 
 
 def test_inspect_says_a_runs_deleted_upload_is_gone_instead_of_scoring_other_data(app):
-    goto(app, "pages/data.py")
+    goto(app, navigation.DATA.script)
     registry = state.get_registry()
     upload_id, _ = uploads.add_upload(registry, [("mine.csv", csv_bytes(n=90))])
     run_id = registry.start(NetConfig(dataset=upload_id, hidden=(4,), epochs=1), "on mine")
     assert registry.wait(run_id, 60) == "finished"
     registry.delete_upload(upload_id, force=True)
-    app.switch_page("pages/inspect.py").run()
+    app.switch_page(navigation.INSPECT.script).run()
     assert not app.exception, app.exception
     (err,) = app.error
     assert f"the uploaded data set {upload_id!r} is not on this computer" in err.value

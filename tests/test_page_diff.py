@@ -6,7 +6,7 @@ The `home`, `app` and `empty_app` fixtures (conftest.py) train and open the RUNS
 import numpy as np
 from apptest_helpers import TINY, array, chart, evaluated, goto
 
-from app import diff_view
+from app import diff_view, navigation
 from netlib import insight, metrics
 from netlib.config import NetConfig
 
@@ -24,14 +24,14 @@ def choose(at, a: str, b: str) -> None:
 
 
 def test_without_two_runs_the_page_says_what_to_do(empty_app):
-    goto(empty_app, "pages/run_diff.py")
+    goto(empty_app, navigation.RUN_DIFF.script)
     assert [t.value for t in empty_app.title] == ["Run vs run"]
     assert any("needs two finished runs" in i.value for i in empty_app.info)
 
 
 def test_fixed_and_introduced_mistakes_and_the_samples_behind_a_cell(app, home):
     ids = home[1]
-    goto(app, "pages/run_diff.py")
+    goto(app, navigation.RUN_DIFF.script)
     choose(app, ids["narrow"], ids["wider"])
     _, y, _, _, pred_a = evaluated(ids["narrow"], "last")
     _, _, _, _, pred_b = evaluated(ids["wider"], "last")
@@ -66,7 +66,7 @@ def test_fixed_and_introduced_mistakes_and_the_samples_behind_a_cell(app, home):
 
 def test_runs_on_different_data_are_refused_with_a_clear_message(app, home):
     ids = home[1]
-    goto(app, "pages/run_diff.py")
+    goto(app, navigation.RUN_DIFF.script)
     choose(app, ids["narrow"], ids["digits"])
     (error,) = app.error
     assert "cannot be compared" in error.value and "digits-8x8" in error.value
@@ -75,7 +75,7 @@ def test_runs_on_different_data_are_refused_with_a_clear_message(app, home):
 
 def test_the_same_run_twice_and_best_weights(app, home):
     ids = home[1]
-    goto(app, "pages/run_diff.py")
+    goto(app, navigation.RUN_DIFF.script)
     choose(app, ids["wider"], ids["wider"])
     assert any("two different runs" in i.value for i in app.info)
     choose(app, ids["wider"], ids["narrow"])

@@ -10,7 +10,7 @@ import pytest
 from apptest_helpers import TINY, array, chart, goto
 from streamlit.testing.v1 import AppTest
 
-from app import inspect_view
+from app import inspect_view, navigation
 from netlib import insight, preprocess
 from netlib.config import NetConfig
 from netlib.prepare import scale_images
@@ -51,13 +51,13 @@ def predict(home, run_id: str, rgba) -> AppTest:
 
 
 def test_without_a_run_the_page_says_what_to_do(empty_app):
-    goto(empty_app, "pages/draw.py")
+    goto(empty_app, navigation.DRAW.script)
     assert [t.value for t in empty_app.title] == ["Draw a digit"]
     assert any("No trained run yet" in i.value for i in empty_app.info)
 
 
 def test_the_page_with_an_empty_canvas_asks_for_a_drawing(app, home):
-    goto(app, "pages/draw.py")
+    goto(app, navigation.DRAW.script)
     for name in ("mnist", "digits"):
         app.selectbox(key=inspect_view.RUN_KEY).set_value(home[1][name]).run()
         assert not app.exception, app.exception

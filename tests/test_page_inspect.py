@@ -5,7 +5,7 @@ import pytest
 from apptest_helpers import array, chart, close_app, goto, new_app
 from streamlit.testing.v1 import AppTest
 
-from app import inspect_view, state
+from app import inspect_view, navigation, state
 from netlib import analysis, metrics
 from netlib.config import NetConfig
 from netlib.data.registry import load_dataset
@@ -35,7 +35,7 @@ def frame_with(at: AppTest, column: str):
 
 def test_matrix_report_and_a_clicked_cell_list_exactly_its_samples(app):
     run_id = train()
-    goto(app, "pages/inspect.py")
+    goto(app, navigation.INSPECT.script)
     app.selectbox(key=inspect_view.EPOCH_KEY).set_value(2).run()
     assert not app.exception, app.exception
 
@@ -94,7 +94,7 @@ def test_predictions_grid_marks_right_and_wrong(app, monkeypatch):
     real = analysis.evaluate
     monkeypatch.setattr(analysis, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
     train()
-    goto(app, "pages/inspect.py")
+    goto(app, navigation.INSPECT.script)
     app.radio(key="keep_pred_which").set_value("wrong").run()
     spec = chart(app, "pred_grid")
     titles = [a["text"] for a in spec["layout"]["annotations"]]
@@ -113,7 +113,7 @@ def test_a_run_on_an_upload_the_server_no_longer_holds(app):
     run_id = store.create_run(config, "gone", status="finished")
     net = MLP.create([784, 16, 10], "relu", "he", np.random.default_rng(0))
     store.save_weights(run_id, 1, net, config, {"epoch": 1})
-    goto(app, "pages/inspect.py")
+    goto(app, navigation.INSPECT.script)
     (err,) = app.error
     assert "'upload-7' is gone" in err.value
 
@@ -123,7 +123,7 @@ def test_run_picker_newest_first_and_epoch_picker(app):
     store.create_run(TINY, "old failed", status="failed")
     first = train("first")
     second = train("second")
-    goto(app, "pages/inspect.py")
+    goto(app, navigation.INSPECT.script)
     runs = app.selectbox(key=inspect_view.RUN_KEY)
     assert [o.split(" · ")[0][2:] for o in runs.options] == ["second", "first"]
     assert runs.value == second
@@ -136,8 +136,8 @@ def test_run_picker_newest_first_and_epoch_picker(app):
     assert not app.exception and app.metric[0].value.endswith("%")
     app.selectbox(key="keep_gal_true").set_value(3).run()
     # the choices survive a trip to another page and back
-    app.switch_page("pages/data.py").run()
-    app.switch_page("pages/inspect.py").run()
+    app.switch_page(navigation.DATA.script).run()
+    app.switch_page(navigation.INSPECT.script).run()
     assert not app.exception, app.exception
     assert app.selectbox(key=inspect_view.RUN_KEY).value == first
     assert app.selectbox(key="keep_gal_true").value == 3
@@ -145,14 +145,14 @@ def test_run_picker_newest_first_and_epoch_picker(app):
 
 def test_run_with_no_saved_epochs_gives_a_message(app):
     state.get_registry().store.create_run(TINY, "never trained", status="interrupted")
-    goto(app, "pages/inspect.py")
+    goto(app, navigation.INSPECT.script)
     assert any("no saved weights" in i.value for i in app.info)
     assert not app.error and not app.get("plotly_chart")
 
 
 def test_deleted_run_gives_a_message(app):
     run_id = train()
-    goto(app, "pages/inspect.py")
+    goto(app, navigation.INSPECT.script)
     assert app.session_state[inspect_view.RUN_KEY] == run_id
     state.get_registry().delete(run_id)
     app.run()
@@ -162,5 +162,5 @@ def test_deleted_run_gives_a_message(app):
 
 
 def test_no_runs_at_all(app):
-    goto(app, "pages/inspect.py")
+    goto(app, navigation.INSPECT.script)
     assert any("No run to inspect" in i.value for i in app.info)

@@ -7,7 +7,7 @@ import numpy as np
 from apptest_helpers import TINY, array, chart, evaluated, goto, subset
 from streamlit.testing.v1 import AppTest
 
-from app import inspect_view, lens_view, state
+from app import inspect_view, lens_view, navigation, state
 from netlib import metrics
 
 RUNS = {"tiny": TINY, "linear": TINY.replace(hidden=(), seed=4)}
@@ -23,7 +23,7 @@ def pair_shown(at: AppTest) -> tuple[int, int]:
 
 
 def test_without_a_run_the_lens_says_what_to_do(empty_app):
-    goto(empty_app, "pages/pair_lens.py")
+    goto(empty_app, navigation.PAIR_LENS.script)
     assert [t.value for t in empty_app.title] == ["Pair lens"]
     assert any("No trained run yet" in i.value for i in empty_app.info)
     assert not empty_app.error
@@ -31,7 +31,7 @@ def test_without_a_run_the_lens_says_what_to_do(empty_app):
 
 def test_the_lens_opens_on_4_and_9_and_shows_the_pair(app, home):
     run_id = home[1]["tiny"]
-    goto(app, "pages/pair_lens.py")
+    goto(app, navigation.PAIR_LENS.script)
     pick_run(app, run_id)
     assert pair_shown(app) == (4, 9)
     net, y, logits, proba, pred = evaluated(run_id)
@@ -71,13 +71,13 @@ def test_the_lens_opens_on_4_and_9_and_shows_the_pair(app, home):
 
 
 def test_a_cell_clicked_on_the_inspect_page_opens_the_lens_on_that_pair(app, home):
-    goto(app, "pages/inspect.py")
+    goto(app, navigation.INSPECT.script)
     pick_run(app, home[1]["tiny"])
     click = {"points": [{"x": 5, "y": 3, "customdata": {"0": 3, "1": 5}}]}
     app.session_state[inspect_view.CHART_KEY] = {"selection": click}
     app.run()
     assert app.session_state["keep_pair"] == (3, 5)
-    app.switch_page("pages/pair_lens.py").run()
+    app.switch_page(navigation.PAIR_LENS.script).run()
     assert not app.exception, app.exception
     # (AppTest, unlike a browser, drops the run picked on the other page: pick it again)
     pick_run(app, home[1]["tiny"])
@@ -86,7 +86,7 @@ def test_a_cell_clicked_on_the_inspect_page_opens_the_lens_on_that_pair(app, hom
 
 
 def test_picking_classes_swapping_and_a_diagonal_pair(app, home):
-    goto(app, "pages/pair_lens.py")
+    goto(app, navigation.PAIR_LENS.script)
     pick_run(app, home[1]["tiny"])
     app.selectbox(key=lens_view.B_KEY).set_value(7).run()
     assert app.session_state["keep_pair"] == (4, 7)
@@ -105,7 +105,7 @@ def test_picking_classes_swapping_and_a_diagonal_pair(app, home):
 
 def test_the_timeline_slider_and_a_click_on_its_matrix(app, home):
     run_id = home[1]["tiny"]
-    goto(app, "pages/pair_lens.py")
+    goto(app, navigation.PAIR_LENS.script)
     pick_run(app, run_id)
     cms = state.get_registry().store.confusions(run_id)
     heat = chart(app, lens_view.CM_KEY)["data"][0]
@@ -125,7 +125,7 @@ def test_the_timeline_slider_and_a_click_on_its_matrix(app, home):
 
 
 def test_a_network_without_hidden_layer_shows_its_weight_difference_map(app, home):
-    goto(app, "pages/pair_lens.py")
+    goto(app, navigation.PAIR_LENS.script)
     pick_run(app, home[1]["linear"])
     net, _, _, _, _ = evaluated(home[1]["linear"])
     field = chart(app, "lens_wdiff")

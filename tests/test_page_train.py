@@ -8,7 +8,7 @@ import pytest
 from apptest_helpers import array, live_figures, poll_page
 from streamlit.testing.v1 import AppTest
 
-from app import state
+from app import navigation, state
 from netlib.config import MAX_EPOCHS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -171,9 +171,9 @@ def test_settings_survive_a_trip_to_another_page(app):
     app.run()
     app.selectbox(key="f_preset").set_value("wide-relu").run()
     app.text_input(key="f_hidden").set_value("300").run()
-    app.switch_page("pages/compare.py").run()
+    app.switch_page(navigation.COMPARE.script).run()
     assert not app.exception
-    app.switch_page("pages/train.py").run()
+    app.switch_page(navigation.TRAIN.script).run()
     assert not app.exception
     assert app.text_input(key="f_hidden").value == "300"
     assert app.selectbox(key="f_activation").value == "relu"

@@ -26,7 +26,7 @@ from reliability_helpers import (
 )
 from synthetic_data import synthetic_dataset
 
-from app import state
+from app import navigation, state
 from netlib.config import MAX_EPOCHS, NetConfig
 from netlib.network import MLP
 from runlayer import RunRegistry, RunStore, StoreError
@@ -198,12 +198,12 @@ def test_a_server_killed_mid_epoch_restarts_with_an_interrupted_run_intact(app, 
     assert meta["epoch"] == epochs[-1] and config.hidden == (32,)
     steps, losses = store.batch_losses(record.id)
     assert (np.diff(steps) == record.curve_stride).all() and np.isfinite(losses).all()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page(navigation.COMPARE.script).run()
     assert not at.exception
     table = at.dataframe[0].value
     assert table["status"].tolist() == ["interrupted"]
     # the restarted server trains again
-    at.switch_page("pages/train.py").run()
+    at.switch_page(navigation.TRAIN.script).run()
     at.selectbox(key="f_dataset").set_value("digits-8x8")
     at.number_input(key="f_epochs").set_value(1)
     at.run()

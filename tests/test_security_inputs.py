@@ -27,7 +27,7 @@ from reliability_helpers import (
     texts,
 )
 
-from app import state, uploads
+from app import navigation, state, uploads
 from netlib.config import NetConfig
 from netlib.data import DataError, parse_upload, parse_uploads
 from netlib.data.uploads import MAX_UPLOAD_BYTES
@@ -265,7 +265,7 @@ def test_a_path_like_run_name_typed_on_the_page_stays_a_name(fresh):
     assert registry.store.get_run(run_id).name == "../../etc/x"
     assert [p.name for p in (home / "runs").iterdir()] == [run_id]
     assert not (fresh / "etc").exists() and not (home.parent.parent / "etc" / "x").exists()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page(navigation.COMPARE.script).run()
     assert at.dataframe[0].value["name"].tolist() == ["../../etc/x"]
 
 
