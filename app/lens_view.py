@@ -12,7 +12,6 @@ import streamlit as st
 
 import figures
 from app.inspect_view import Inspection
-from figures import insight as fig_insight
 from netlib import insight
 
 PAIR_KEY = "keep_pair"
@@ -92,7 +91,7 @@ def summary(insp: Inspection, s: insight.PairStudy) -> None:
 
 def means(insp: Inspection, s: insight.PairStudy) -> None:
     na, nb = insp.names[s.a], insp.names[s.b]
-    st.plotly_chart(fig_insight.pair_means_figure(s.mean_a, s.mean_b, na, nb), key="lens_means")
+    st.plotly_chart(figures.pair_means_figure(s.mean_a, s.mean_b, na, nb), key="lens_means")
     st.caption(f"Right: blue where {na}s have more ink on average, red where {nb}s do.")
 
 
@@ -128,7 +127,7 @@ def confused(insp: Inspection, s: insight.PairStudy) -> None:
                 st.markdown(f"**{title}**")
                 st.success(f"No test {names[t]} is taken for a {names[p]}.")
                 continue
-            fig = fig_insight.saliency_tiles(
+            fig = figures.saliency_tiles(
                 data.test_images[shown],
                 sal,
                 _tile_titles(insp, shown, s.a, s.b),
@@ -170,7 +169,7 @@ def units(insp: Inspection, s: insight.PairStudy) -> None:
     na, nb = names[s.a], names[s.b]
     if s.weight_diff is not None:
         title = f"Weights of {na} − weights of {nb}"
-        fig = fig_insight.receptive_fields(s.weight_diff[:, None], [0], shape, [title], cols=1)
+        fig = figures.receptive_fields(s.weight_diff[:, None], [0], shape, [title], cols=1)
         st.plotly_chart(fig, key="lens_wdiff")
         st.caption(
             f"This network has no hidden layer: logit {na} − logit {nb} is this map times the "
@@ -182,7 +181,7 @@ def units(insp: Inspection, s: insight.PairStudy) -> None:
         return
     u = s.units
     titles = [f"unit {j}: {sc:+.2f}" for j, sc in zip(u.units, u.score, strict=True)]
-    fig = fig_insight.receptive_fields(w0, u.units, shape, titles, cols=min(8, len(u.units)))
+    fig = figures.receptive_fields(w0, u.units, shape, titles, cols=min(8, len(u.units)))
     st.plotly_chart(fig, key="lens_units")
     deeper = " (first-order, through the deeper layers)" if len(insp.net.weights) > 2 else ""
     st.caption(

@@ -2,15 +2,19 @@
 
 Every function takes plain data (NumPy arrays, lists, dicts) and returns a
 plotly.graph_objects.Figure; nothing here imports streamlit or trains anything.
+Every public builder of every module is listed here, so pages need only `figures.<name>`.
 """
 
-from figures.confusion import (
-    confusion_matrix_figure,
-    confusion_timeline,
-    diff_matrix_figure,
+from figures.confusion import confusion_matrix_figure, confusion_timeline, diff_matrix_figure
+from figures.explain import (
+    activation_bars,
+    margin_histogram,
+    probability_bars,
+    saliency_overlay,
+    saliency_tiles,
 )
-from figures.explain import activation_bars, margin_histogram, probability_bars, saliency_overlay
-from figures.samples import class_counts, image_grid, mean_images
+from figures.grid import tile_grid
+from figures.samples import class_counts, image_grid, mean_images, pair_means_figure
 from figures.selection import cell_from_selection, diff_cell_from_selection
 from figures.training import (
     accuracy_curve,
@@ -20,7 +24,7 @@ from figures.training import (
     parallel_coordinates,
     smooth,
 )
-from figures.weights import tile_grid, weight_histograms, weight_matrix, weight_tiles
+from figures.weights import receptive_fields, weight_histograms, weight_matrix, weight_tiles
 
 __all__ = [
     "accuracy_curve",
@@ -37,9 +41,12 @@ __all__ = [
     "lr_curve",
     "margin_histogram",
     "mean_images",
+    "pair_means_figure",
     "parallel_coordinates",
     "probability_bars",
+    "receptive_fields",
     "saliency_overlay",
+    "saliency_tiles",
     "smooth",
     "tile_grid",
     "weight_histograms",

@@ -4,7 +4,7 @@ Clicks: in Streamlit 1.67 a go.Heatmap never produces a selection, so every matr
 invisible go.Scatter of square markers, one per cell, laid over the heatmap, with
 customdata = [true, pred] (diff matrices: [true, pred, which]). Axis ranges are fixed and zoom
 is off so a click always lands on the cell under the cursor. Read a click back with
-`cell_from_selection` / `diff_cell_from_selection`.
+`figures.selection.cell_from_selection` / `diff_cell_from_selection`.
 """
 
 from __future__ import annotations
@@ -13,16 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from figures.selection import _as_index, cell_from_selection, diff_cell_from_selection
+from figures.selection import as_index
 from figures.theme import ACCENT, BAD, GOOD, empty_figure, style
-
-__all__ = [
-    "cell_from_selection",
-    "confusion_matrix_figure",
-    "confusion_timeline",
-    "diff_cell_from_selection",
-    "diff_matrix_figure",
-]
 
 _MARGIN = {"l": 70, "r": 20, "t": 70, "b": 60}
 
@@ -138,7 +130,7 @@ def confusion_matrix_figure(
     fig = go.Figure([heat, _click_layer(k, height, hover)])
     _class_axes(fig, k, names)
     shapes = [_cell_rect(i, i, GOOD, 1.5) for i in range(k)]
-    cell = [_as_index(v) for v in highlight] if highlight is not None else []
+    cell = [as_index(v) for v in highlight] if highlight is not None else []
     if len(cell) == 2 and all(v is not None and v < k for v in cell):
         shapes.append(_cell_rect(cell[0], cell[1], "#ff7f0e", 4))
     layout = {"dragmode": False, "hovermode": "closest", "margin": _MARGIN}

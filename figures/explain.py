@@ -1,7 +1,5 @@
-"""Explaining one prediction: class probabilities, saliency, class margins, hidden activations.
-
-Re-exported by figures.samples (the page-facing module for sample views).
-"""
+"""Explaining predictions: class probabilities, saliency (one sample or a grid of them), class
+margins, hidden activations."""
 
 from __future__ import annotations
 
@@ -10,16 +8,17 @@ import plotly.graph_objects as go
 from plotly.colors import diverging, unlabel_rgb
 from plotly.subplots import make_subplots
 
+from figures.grid import grid_style, image_stack, titled_grid
 from figures.theme import (
     ACCENT,
     BAD,
     GOOD,
     MUTED,
-    _symmetric,
     empty_figure,
     histogram_bar,
     image_axes,
     style,
+    symmetric_limit,
 )
 
 
@@ -120,7 +119,7 @@ def saliency_overlay(image, saliency, title: str | None = None, height: int = 26
         img,
         sal,
         top,
-        _symmetric(sal),
+        symmetric_limit(sal),
         colorbar={"title": {"text": "saliency"}, "thickness": 10},
         hovertemplate="saliency %{z:.3g}<extra></extra>",
     )
@@ -128,6 +127,43 @@ def saliency_overlay(image, saliency, title: str | None = None, height: int = 26
     return style(
         fig, height=height, title=title or "Saliency", margin={"l": 10, "r": 10, "t": 40, "b": 10}
     )
+
+
+def saliency_tiles(
+    images,
+    saliencies,
+    titles,
+    cols: int = 6,
+    max_value: float = 255,
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """Digits in gray under their saliency, one captioned tile each, as one figure.
+
+    Each tile's saliency is divided by its own largest |value| (shapes compare across tiles,
+    sizes do not): blue pixels raise the first logit of the pair, red ones the second.
+    Trace 0 is the images, trace 1 the saliencies.
+    """
+    imgs = image_stack(images)
+    if imgs.size == 0:
+        return empty_figure("no such sample", height=height or 200, title=title)
+    n, h, w = imgs.shape
+    sal = np.asarray(saliencies, dtype=np.float64).reshape(n, h, w)
+    if len(titles) != n:
+        raise ValueError(f"{n} images but {len(titles)} titles")
+    peak = np.abs(sal).reshape(n, -1).max(axis=1)
+    sal = sal / np.where(peak > 0, peak, 1.0)[:, None, None]
+    grid = titled_grid(imgs, cols)
+    fig = _under_saliency(
+        grid.z,
+        titled_grid(sal, cols).z,
+        max_value,
+        1,
+        showscale=False,
+        hoverongaps=False,
+        hovertemplate="saliency %{z:+.2f} of the tile's largest<extra></extra>",
+    )
+    return grid_style(fig, grid, titles, title=title, height=height)
 
 
 def margin_histogram(

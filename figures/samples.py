@@ -1,48 +1,27 @@
-"""Looking at samples: image grids, class balance, mean images, and one-prediction views.
-
-probability_bars, saliency_overlay, margin_histogram and activation_bars live in
-figures.explain and are re-exported here.
-"""
+"""Looking at samples: image grids, class balance, and mean images (of all classes, of a pair)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
-from figures.explain import activation_bars, margin_histogram, probability_bars, saliency_overlay
-from figures.theme import ACCENT, BAD, _image_stack, empty_figure, image_axes, style
-from figures.weights import tile_grid
-
-__all__ = [
-    "activation_bars",
-    "class_counts",
-    "image_grid",
-    "margin_histogram",
-    "mean_images",
-    "probability_bars",
-    "saliency_overlay",
-]
-
-_TIGHT = {"l": 10, "r": 10, "t": 10, "b": 10}
+from figures.grid import grid_style, image_stack, titled_grid
+from figures.theme import ACCENT, BAD, empty_figure, image_axes, rdbu_heatmap, style
 
 
 def _grid(images, titles, cols, colors, height, zmin, zmax, colorscale, title=None) -> go.Figure:
-    imgs = _image_stack(images)
+    imgs = image_stack(images)
     if imgs.size == 0:
         return empty_figure("nothing to show", height=height or 200, title=title)
-    n, h, w = imgs.shape
+    n = len(imgs)
     for what, seq in (("titles", titles), ("colors", colors)):
         if seq is not None and len(seq) != n:
             raise ValueError(f"{n} images but {len(seq)} {what}")
-    cols = max(1, min(cols, n))
-    rows = math.ceil(n / cols)
-    band = math.ceil(0.4 * h) if titles is not None else 0  # blank strip above each tile
-    z = tile_grid(np.concatenate([np.full((n, band, w), np.nan), imgs], axis=1), cols)
+    grid = titled_grid(imgs, cols, captioned=titles is not None)
     fig = go.Figure(
         go.Heatmap(
-            z=z.astype(np.float32),  # half the payload of float64
+            z=grid.z.astype(np.float32),  # half the payload of float64
             zmin=zmin,
             zmax=zmax,
             colorscale=colorscale,
@@ -51,35 +30,8 @@ def _grid(images, titles, cols, colors, height, zmin, zmax, colorscale, title=No
             hovertemplate="%{z:.3g}<extra></extra>",
         )
     )
-    shapes, notes = [], []  # passed to the layout at once: add_annotation per tile is O(n²)
-    for i in range(n):
-        r, c = divmod(i, cols)
-        x0, y0 = c * (w + 1) - 0.5, r * (h + band + 1) + band - 0.5  # tile's top-left corner
-        color = colors[i] if colors is not None else "#333333"
-        if titles is not None:
-            notes.append(
-                {
-                    "x": x0 + w / 2,
-                    "y": y0,
-                    "text": str(titles[i]),
-                    "showarrow": False,
-                    "yanchor": "bottom",
-                    "font": {"size": 11, "color": color},
-                }
-            )
-        if colors is not None:
-            box = {"x0": x0, "x1": x0 + w, "y0": y0, "y1": y0 + h}
-            shapes.append({"type": "rect", **box, "line": {"color": color, "width": 2}})
-    image_axes(fig)
-    margin = {**_TIGHT, "t": 50} if title else _TIGHT
-    auto = int(20 + margin["t"] + rows * (h + band + 1) * 2.5)
-    return style(
-        fig,
-        height=height or min(1400, auto),
-        title=title,
-        shapes=shapes,
-        annotations=notes,
-        margin=margin,
+    return grid_style(
+        fig, grid, titles, title=title, height=height, colors=colors, caption_color="#333333"
     )
 
 
@@ -95,7 +47,7 @@ def image_grid(
     """(N, H, W) images as one heatmap, row by row, with a caption above each tile.
 
     colors[i] (e.g. "green" / "red") colours caption i and outlines its tile, to mark right
-    and wrong predictions. Default height gives about 2.5 screen pixels per image pixel.
+    and wrong predictions. The default height follows figures.grid's height rule.
     """
     return _grid(images, titles, cols, colors, height, 0, max_value, colorscale)
 
@@ -132,3 +84,31 @@ def class_counts(class_names, train_counts, test_counts=None, height: int = 300)
     fig.update_xaxes(type="category", title="class")
     fig.update_yaxes(title="samples")
     return style(fig, height=height, title="Samples per class", barmode="group")
+
+
+def pair_means_figure(mean_a, mean_b, a_name: str, b_name: str, height: int = 280) -> go.Figure:
+    """Average image of a, of b (gray, shared 0..1 scale) and a − b (RdBu: blue = more a)."""
+    ma, mb = np.asarray(mean_a, dtype=np.float64), np.asarray(mean_b, dtype=np.float64)
+    if ma.ndim != 2 or ma.shape != mb.shape:
+        raise ValueError(f"need two 2-D mean images of one shape, got {ma.shape} and {mb.shape}")
+    titles = [f"average {a_name}", f"average {b_name}", f"{a_name} − {b_name}"]
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles, horizontal_spacing=0.04)
+    for col, m in ((1, ma), (2, mb)):
+        gray = go.Heatmap(
+            z=m.astype(np.float32),
+            zmin=0,
+            zmax=1,
+            colorscale="gray_r",
+            showscale=False,
+            hovertemplate="%{z:.2f}<extra></extra>",
+        )
+        fig.add_trace(gray, row=1, col=col)
+    diff = rdbu_heatmap(
+        ma - mb,
+        colorbar={"title": {"text": "difference"}, "thickness": 10},
+        hovertemplate="%{z:+.2f}<extra></extra>",
+    )
+    fig.add_trace(diff, row=1, col=3)
+    for col in (1, 2, 3):
+        image_axes(fig, row=1, col=col)
+    return style(fig, height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10})

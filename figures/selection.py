@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 
-def _as_index(v) -> int | None:
+def as_index(v) -> int | None:
     """A non-negative integer from an int, an integral float or a digit string; else None."""
     if isinstance(v, bool):
         return None
@@ -37,7 +37,7 @@ def _point_ints(selection, n: int) -> tuple[int, ...] | None:
         data = [point.get("y"), point.get("x")]
     if not isinstance(data, list | tuple) or len(data) < n:
         return None
-    values = tuple(_as_index(v) for v in data[:n])
+    values = tuple(as_index(v) for v in data[:n])
     return None if None in values else values
 
 

@@ -92,18 +92,18 @@ def as_float(values, name: str = "values") -> np.ndarray:
     return arr
 
 
-def _symmetric(z: np.ndarray) -> float:
-    """Half-range of a scale centred on 0: the largest finite |z|, or 1.0 if there is none."""
+def symmetric_limit(z) -> float:
+    """Half-range of a colour scale centred on 0: the largest finite |z|, or 1.0 if none."""
+    z = np.asarray(z, dtype=np.float64)
     finite = np.abs(z[np.isfinite(z)])
     return float(finite.max()) if finite.size and finite.max() > 0 else 1.0
 
 
-def _image_stack(images) -> np.ndarray:
-    """Images as one (N, H, W) float64 array; empty input stays empty, other shapes raise."""
-    imgs = np.asarray(images, dtype=np.float64)
-    if imgs.size and imgs.ndim != 3:
-        raise ValueError(f"images must be (N, H, W), got shape {imgs.shape}")
-    return imgs
+def rdbu_heatmap(z, **heatmap) -> go.Heatmap:
+    """z in RdBu centred on 0, on the symmetric range that covers it; heatmap: more settings."""
+    z = np.asarray(z, dtype=np.float64)
+    m = symmetric_limit(z)
+    return go.Heatmap(z=z.astype(np.float32), zmid=0, zmin=-m, zmax=m, colorscale="RdBu", **heatmap)
 
 
 def histogram_trace(values, bins, **bar) -> dict:

@@ -7,43 +7,17 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
+from figures.grid import grid_style, tile_grid, titled_grid
 from figures.theme import (
     base_layout,
     empty_figure,
     histogram_trace,
     image_axes_layout,
     make_figure,
+    rdbu_heatmap,
     run_color,
+    symmetric_limit,
 )
-
-
-def tile_grid(images, cols: int, gutter: int = 1, fill: float = np.nan) -> np.ndarray:
-    """Lay (N, H, W) images row by row into one 2-D array with `gutter`-pixel `fill` gaps.
-
-    One big array drawn by one heatmap is far faster in the browser than N subplots. The
-    result is float (so NaN gaps show as transparent); N = 0 gives a (0, 0) array.
-    """
-    imgs = np.asarray(images, dtype=np.float64)
-    if imgs.ndim != 3:
-        raise ValueError(f"images must be (N, H, W), got shape {imgs.shape}")
-    if cols < 1 or gutter < 0:
-        raise ValueError(f"need cols >= 1 and gutter >= 0, got cols={cols}, gutter={gutter}")
-    n, h, w = imgs.shape
-    if n == 0:
-        return np.empty((0, 0))
-    rows = math.ceil(n / cols)
-    out = np.full((rows * h + (rows - 1) * gutter, cols * w + (cols - 1) * gutter), fill, float)
-    for i, img in enumerate(imgs):
-        r, c = divmod(i, cols)
-        out[r * (h + gutter) : r * (h + gutter) + h, c * (w + gutter) : c * (w + gutter) + w] = img
-    return out
-
-
-def _symmetric(z: np.ndarray) -> float:
-    """Half-width of a colour range centred on 0 that covers every finite value (1 if none)."""
-    finite = np.abs(z[np.isfinite(z)])
-    m = float(finite.max()) if finite.size else 0.0
-    return m if m > 0 else 1.0
 
 
 def weight_tiles(
@@ -65,7 +39,7 @@ def weight_tiles(
     cols = min(cols or math.ceil(math.sqrt(n)), n)
     rows = math.ceil(n / cols)
     z = tile_grid(W[:, :n].T.reshape(n, *image_shape), cols=cols)
-    m = _symmetric(z)
+    m = symmetric_limit(z)
     heatmap = {
         "type": "heatmap",
         "z": z.astype(np.float32),  # half the payload of float64
@@ -88,7 +62,7 @@ def weight_matrix(W, title: str, height: int = 300) -> go.Figure:
         raise ValueError(f"W must be 2-D, got shape {W.shape}")
     if W.size == 0:
         return empty_figure("empty weight matrix", height=height, title=title)
-    m = _symmetric(W)
+    m = symmetric_limit(W)
     heatmap = {
         "type": "heatmap",
         "z": W,
@@ -106,6 +80,38 @@ def weight_matrix(W, title: str, height: int = 300) -> go.Figure:
         yaxis={"title": {"text": "input unit"}, "autorange": "reversed", "showgrid": False},
     )
     return make_figure([heatmap], layout)
+
+
+def receptive_fields(
+    W,
+    units,
+    image_shape,
+    titles,
+    cols: int = 8,
+    title: str | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """The input weights of the chosen first-layer units as captioned tiles (RdBu, one scale).
+
+    W is (n_inputs, n_units); column units[i] becomes tile i. For a network with no hidden
+    layer, pass the weight difference map as a one-column W.
+    """
+    W = np.asarray(W, dtype=np.float64)
+    units = np.asarray(units, dtype=np.int64)
+    if W.ndim != 2 or W.shape[0] != math.prod(image_shape):
+        raise ValueError(f"W must be (prod{tuple(image_shape)}, units), got {W.shape}")
+    if len(units) == 0:
+        return empty_figure("no units", height=height or 200, title=title)
+    if len(titles) != len(units):
+        raise ValueError(f"{len(units)} units but {len(titles)} titles")
+    grid = titled_grid(W[:, units].T.reshape(len(units), *image_shape), cols)
+    heat = rdbu_heatmap(
+        grid.z,
+        hoverongaps=False,
+        hovertemplate="w = %{z:.3f}<extra></extra>",
+        colorbar={"title": {"text": "weight"}, "thickness": 10},
+    )
+    return grid_style(go.Figure(heat), grid, titles, title=title, height=height)
 
 
 def weight_histograms(

@@ -1,4 +1,4 @@
-"""figures.samples / figures.explain: image grids, class counts, per-sample explanations."""
+"""figures.samples / figures.explain: image grids, class counts, mean images, explanations."""
 
 import numpy as np
 import plotly.graph_objects as go
@@ -11,8 +11,10 @@ from figures import (
     image_grid,
     margin_histogram,
     mean_images,
+    pair_means_figure,
     probability_bars,
     saliency_overlay,
+    saliency_tiles,
 )
 from figures.theme import BAD, GOOD, MUTED
 
@@ -101,6 +103,21 @@ def test_mean_images_negative_or_constant_values():
     assert mean_images(np.zeros((0, 2, 2)), []).layout.annotations[0].text == "nothing to show"
 
 
+def test_pair_means_figure_shows_both_means_and_their_difference():
+    a = np.array([[1.0, 0.0], [0.5, 0.0]])
+    b = np.array([[0.0, 0.0], [0.5, 1.0]])
+    fig = pair_means_figure(a, b, "4", "9")
+    assert len(fig.data) == 3
+    np.testing.assert_allclose(z_of(fig, 0), a)
+    np.testing.assert_allclose(z_of(fig, 1), b)
+    np.testing.assert_allclose(z_of(fig, 2), a - b)
+    assert fig.data[2].zmid == 0 and fig.data[2].zmin == -1 and fig.data[2].zmax == 1
+    titles = [ann.text for ann in fig.layout.annotations]
+    assert titles == ["average 4", "average 9", "4 − 9"]
+    with pytest.raises(ValueError):
+        pair_means_figure(a, np.zeros((3, 3)), "4", "9")
+
+
 # --- class_counts -------------------------------------------------------------------------
 
 
@@ -177,6 +194,23 @@ def test_saliency_overlay_zero_saliency_and_mismatch():
     assert (fig.data[1].zmin, fig.data[1].zmax) == (-1, 1) and fig.data[0].zmax == 1
     with pytest.raises(ValueError):
         saliency_overlay(np.zeros((2, 2)), np.zeros(5))
+
+
+def test_saliency_tiles_normalise_each_tile_and_caption_it():
+    images = np.zeros((3, 4, 5))
+    sal = np.zeros((3, 20))
+    sal[0, 0], sal[1, 7], sal[2, 3] = 2.0, -0.5, 0.0
+    fig = saliency_tiles(images, sal, ["a", "b", "c"], cols=2, max_value=255, title="t")
+    img, over = fig.data
+    grid = z_of(fig, 1)
+    assert np.nanmax(grid) == 1.0 and np.nanmin(grid) == -1.0  # tile 0 → +1, tile 1 → −1
+    assert img.zmax == 255 and over.zmid == 0
+    assert [a.text for a in fig.layout.annotations] == ["a", "b", "c"]
+    assert grid.shape == z_of(fig, 0).shape
+    empty = saliency_tiles(np.zeros((0, 4, 5)), [], [])
+    assert "no such sample" in empty.layout.annotations[0].text
+    with pytest.raises(ValueError):
+        saliency_tiles(images, sal, ["a"])
 
 
 # --- margin_histogram ---------------------------------------------------------------------

@@ -62,6 +62,9 @@ SAMPLE_CALLS = {
     "saliency_overlay": lambda f: f(np.zeros((3, 3)), np.ones(9)),
     "margin_histogram": lambda f: f([1.0], [-1.0], "a", "b"),
     "activation_bars": lambda f: f([np.ones(3)]),
+    "pair_means_figure": lambda f: f(np.zeros((3, 3)), np.ones((3, 3)), "a", "b"),
+    "saliency_tiles": lambda f: f(np.zeros((2, 3, 3)), np.ones((2, 9)), ["a", "b"]),
+    "receptive_fields": lambda f: f(np.ones((9, 2)), [1, 0], (3, 3), ["u1", "u0"]),
 }
 
 

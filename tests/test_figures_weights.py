@@ -1,45 +1,14 @@
-"""figures.weights: tile_grid, first-layer tiles, deeper matrices, weight histograms."""
+"""figures.weights: first-layer tiles, receptive fields, deeper matrices, weight histograms."""
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from figures import tile_grid, weight_histograms, weight_matrix, weight_tiles
+from figures import receptive_fields, tile_grid, weight_histograms, weight_matrix, weight_tiles
 
 
 def z_of(fig, i=0) -> np.ndarray:
     return np.asarray(fig.data[i].z, dtype=float)
-
-
-# --- tile_grid ----------------------------------------------------------------------------
-
-
-def test_tile_grid_places_tiles_row_by_row_with_nan_gutters():
-    imgs = np.arange(5 * 2 * 3).reshape(5, 2, 3)
-    out = tile_grid(imgs, cols=2)
-    assert out.shape == (3 * 2 + 2, 2 * 3 + 1)  # 3 rows of 2x3 tiles, 1-px gutters
-    np.testing.assert_array_equal(out[0:2, 0:3], imgs[0])
-    np.testing.assert_array_equal(out[0:2, 4:7], imgs[1])
-    np.testing.assert_array_equal(out[3:5, 0:3], imgs[2])
-    np.testing.assert_array_equal(out[6:8, 0:3], imgs[4])
-    assert np.isnan(out[2]).all() and np.isnan(out[:, 3]).all()  # gutters
-    assert np.isnan(out[6:8, 4:7]).all()  # the unused last slot
-
-
-def test_tile_grid_gutter_and_fill_options():
-    out = tile_grid(np.ones((2, 2, 2)), cols=2, gutter=0, fill=-1)
-    np.testing.assert_array_equal(out, np.ones((2, 4)))
-    out = tile_grid(np.ones((1, 2, 2)), cols=3, gutter=2, fill=-1)
-    assert out.shape == (2, 3 * 2 + 2 * 2) and (out[:, 2:] == -1).all()
-
-
-def test_tile_grid_edge_cases():
-    assert tile_grid(np.zeros((0, 4, 4)), cols=3).shape == (0, 0)
-    np.testing.assert_array_equal(tile_grid(np.full((1, 1, 1), 7), cols=1), [[7.0]])
-    with pytest.raises(ValueError):
-        tile_grid(np.zeros((4, 4)), cols=2)
-    with pytest.raises(ValueError):
-        tile_grid(np.zeros((1, 4, 4)), cols=0)
 
 
 # --- weight_tiles -------------------------------------------------------------------------
@@ -85,6 +54,26 @@ def test_weight_tiles_bad_shapes():
     with pytest.raises(ValueError):
         weight_tiles(np.ones((10, 3)), (3, 3))
     assert weight_tiles(np.ones((9, 0)), (3, 3)).layout.annotations[0].text == "no hidden units"
+
+
+# --- receptive_fields ---------------------------------------------------------------------
+
+
+def test_receptive_fields_draw_the_chosen_units_columns():
+    W = np.arange(12 * 4, dtype=float).reshape(12, 4) - 20
+    fig = receptive_fields(W, [3, 1], (3, 4), ["unit 3", "unit 1"], cols=2)
+    grid = z_of(fig)
+    band = int(np.ceil(0.4 * 3))
+    np.testing.assert_allclose(grid[band : band + 3, 0:4], W[:, 3].reshape(3, 4))
+    np.testing.assert_allclose(grid[band : band + 3, 5:9], W[:, 1].reshape(3, 4))
+    m = np.nanmax(np.abs(grid))
+    assert fig.data[0].zmin == -m and fig.data[0].zmax == m
+    assert [a.text for a in fig.layout.annotations] == ["unit 3", "unit 1"]
+    one = receptive_fields(W[:, :1], [0], (3, 4), ["w4 − w9"], cols=1)
+    assert len(one.layout.annotations) == 1
+    with pytest.raises(ValueError):
+        receptive_fields(W, [0], (5, 5), ["x"])
+    assert "no units" in receptive_fields(W, [], (3, 4), []).layout.annotations[0].text
 
 
 # --- weight_matrix ------------------------------------------------------------------------
