@@ -85,9 +85,6 @@ def owner_notice() -> None:
     st.warning(f"Read-only: {store.read_only_reason()}", icon="🔒")
 
 
-get_registry.clear = _shared_registry.clear  # type: ignore[attr-defined]  # tests: a fresh one
-
-
 @st.cache_resource
 def figure_cache() -> FigureCache:
     """Live-chart figures shared by every tab (see app/figure_cache.py)."""

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import data_view, inspect_view, lens_view, state
+from app import state
 from app.live_chart import COMPONENT_NAME as LIVE_CHART_NAME
 from netlib import metrics
 from netlib.config import NetConfig
@@ -85,10 +86,8 @@ def array(value) -> np.ndarray:
 # -- a fresh dashboard -----------------------------------------------------------------------
 def clear_caches() -> None:
     """Forget the app's process-wide registry and every cached result of the pages."""
-    state.get_registry.clear()
-    data_view._summary.clear()
-    inspect_view._evaluation.clear()
-    lens_view._study.clear()
+    st.cache_resource.clear()  # the registry, the live-figure cache
+    st.cache_data.clear()  # every page's cached results
 
 
 def new_app(home: Path, monkeypatch) -> AppTest:

@@ -28,7 +28,9 @@ ACTIVE_TRAINING = ("loading", "running")  # statuses that hold a training thread
 def reset_app_state() -> None:
     """Forget the process-wide registry (st.cache_resource outlives AppTests); uploads live
     in $NETLIB_HOME."""
-    state.get_registry.clear()
+    from apptest_helpers import clear_caches
+
+    clear_caches()
 
 
 def shut_down_app_state() -> None:

@@ -2,7 +2,7 @@
 when the owner goes."""
 
 import pytest
-from apptest_helpers import new_app
+from apptest_helpers import clear_caches, new_app
 
 from app import navigation, state
 from runlayer import RunStore
@@ -39,7 +39,7 @@ def test_the_read_only_notice_shows_once_per_page(owned_elsewhere, monkeypatch):
         assert not read_only_warnings(at) and not at.exception
     finally:
         state.get_registry().shutdown()
-        state.get_registry.clear()
+        clear_caches()
 
 
 def test_the_notice_goes_when_the_owner_stops(owned_elsewhere, monkeypatch):
@@ -54,4 +54,4 @@ def test_the_notice_goes_when_the_owner_stops(owned_elsewhere, monkeypatch):
         assert not read_only_warnings(at) and state.get_registry().store.owned
     finally:
         state.get_registry().shutdown()
-        state.get_registry.clear()
+        clear_caches()

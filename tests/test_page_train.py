@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import array, live_figures, poll_page
+from apptest_helpers import array, clear_caches, live_figures, poll_page
 from streamlit.testing.v1 import AppTest
 
 from app import navigation, state
@@ -17,11 +17,11 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("NETLIB_HOME", str(tmp_path / "home"))
-    state.get_registry.clear()
+    clear_caches()
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
     yield at
     state.get_registry().shutdown()
-    state.get_registry.clear()
+    clear_caches()
 
 
 def _button(at, words):

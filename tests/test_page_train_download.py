@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import poll_page
+from apptest_helpers import clear_caches, poll_page
 from local_http import local_http_server
 from streamlit.testing.v1 import AppTest
 
@@ -42,10 +42,10 @@ def fashion_server(tmp_path, monkeypatch):
         monkeypatch.setitem(sources.MIRRORS, "fashion-mnist", (srv.base + "/f/",))
         monkeypatch.setenv("NETLIB_DATA_DIR", str(tmp_path / "data"))
         monkeypatch.setenv("NETLIB_HOME", str(tmp_path / "home"))
-        state.get_registry.clear()
+        clear_caches()
         yield srv
         state.get_registry().shutdown()
-        state.get_registry.clear()
+        clear_caches()
 
 
 def _bar(at):
