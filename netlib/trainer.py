@@ -1,21 +1,22 @@
 """The training loop: a plain loop observed through events, steerable from another thread.
 
 The loop knows nothing about the dashboard, the run store or the command line: each of them
-is a listener. Controls (pause, resume, stop, learning rate) are thread-safe and take effect
-before the next batch.
+is a listener. It is steered through a RunControls (netlib.controls: pause, resume, stop,
+learning rate), thread-safe, taking effect before the next batch; whoever starts the run may
+create it first and keep it.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from netlib.config import NetConfig
+from netlib.controls import RunControls
 from netlib.losses import LOSSES
 from netlib.metrics import confusion_matrix
 from netlib.network import MLP
@@ -32,6 +33,9 @@ class BatchEvent:
     step: int  # batches since the start
     loss: float
     lr: float
+    # The network being trained, not a copy: it changes with the next batch, so a listener
+    # that keeps it (a live heatmap) keeps net.copy(). Copying costs, so do it only now and then.
+    net: MLP = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -74,11 +78,15 @@ class Trainer:
         config: NetConfig,
         data: PreparedData,
         listeners: list[Listener] | None = None,
+        controls: RunControls | None = None,
+        *,
         evaluate_test: bool = True,
     ) -> None:
+        """controls: how other threads steer this run (a new RunControls if not given)."""
         self.config = config
         self.data = data
         self.listeners: list[Listener] = list(listeners or [])
+        self.controls = controls if controls is not None else RunControls()
         self.evaluate_test = evaluate_test
         seeds = np.random.SeedSequence(config.seed).spawn(3)
         self._init_rng, self._shuffle_rng, self._noise_rng = (
@@ -96,41 +104,32 @@ class Trainer:
             beta2=config.beta2,
         )
         self._loss = LOSSES[config.loss]
-        self._unpaused = threading.Event()
-        self._unpaused.set()
-        self._held = threading.Event()  # set while the loop waits in a pause, no batch in flight
-        self._stop = threading.Event()
-        self._requested_lr: float | None = None
         self._lr_scale = 1.0
         self.current_lr = config.lr
         self.epoch = 0
 
-    # -- controls, safe from any thread ------------------------------------------------------
+    # -- controls, safe from any thread: shortcuts to self.controls ------------------------------
     def pause(self) -> None:
-        self._unpaused.clear()
+        self.controls.pause()
 
     def resume(self) -> None:
-        self._unpaused.set()
+        self.controls.resume()
 
     def stop(self) -> None:
-        self._stop.set()
-        self._unpaused.set()
+        self.controls.stop()
 
     def set_lr(self, lr: float) -> None:
         """Change the rate from the next batch on; the schedule then continues from it."""
-        if not (isinstance(lr, int | float) and math.isfinite(lr) and lr > 0):
-            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
-        self._requested_lr = float(lr)
+        self.controls.set_lr(lr)
 
     @property
     def paused(self) -> bool:
-        return not self._unpaused.is_set()
+        return self.controls.paused
 
     @property
     def held(self) -> bool:
-        """Whether the loop is waiting in a pause: a pause is requested at once but takes hold
-        only after the batch in flight, and observers (tests, pages) can wait for this."""
-        return self._held.is_set()
+        """Whether the loop is waiting in a pause (RunControls.held)."""
+        return self.controls.held
 
     # -- the loop ----------------------------------------------------------------------------
     def batch_size(self) -> int:
@@ -173,13 +172,11 @@ class Trainer:
             loss_sum = correct = 0.0
             t0 = time.perf_counter()
             for b in range(batches):
-                if not self._unpaused.is_set():
+                if self.controls.paused:
                     train_seconds += time.perf_counter() - t0
-                    self._held.set()
-                    self._unpaused.wait()
-                    self._held.clear()
+                    self.controls.wait_while_paused()
                     t0 = time.perf_counter()
-                if self._stop.is_set():
+                if self.controls.stopped:
                     train_seconds += time.perf_counter() - t0
                     return EndEvent("stopped", "stopped by the user", epoch0, train_seconds)
                 lr = self._lr_for(epoch0)
@@ -205,7 +202,7 @@ class Trainer:
                     return EndEvent("diverged", reason, epoch0, train_seconds)
                 loss_sum += loss * rows
                 correct += correct_b
-                self._emit(BatchEvent(epoch0 + 1, b + 1, batches, step, loss, lr))
+                self._emit(BatchEvent(epoch0 + 1, b + 1, batches, step, loss, lr, self.net))
             epoch_seconds = time.perf_counter() - t0
             train_seconds += epoch_seconds
             self._emit(
@@ -241,8 +238,7 @@ class Trainer:
 
     def _lr_for(self, epoch0: int) -> float:
         scheduled = self._schedule(epoch0)
-        if self._requested_lr is not None:
-            requested, self._requested_lr = self._requested_lr, None
+        if (requested := self.controls.take_lr()) is not None:
             self._lr_scale = requested / scheduled if scheduled > 0 else 1.0
         self.current_lr = scheduled * self._lr_scale
         return self.current_lr

@@ -1,13 +1,12 @@
 """What a page polls while a run trains: one lock-protected object per run, read via snapshot().
 
 The training thread writes here; page threads call snapshot() and get copies, so they never
-hold the lock while drawing. Controls sent before the trainer exists (queued, loading data)
-are remembered and applied when it is attached.
+hold the lock while drawing. The run's RunControls is created with it, when the run is queued,
+and handed to its Trainer: controls sent while queued or loading data wait in it.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from netlib.config import NetConfig
+from netlib.controls import RunControls, check_lr
 from netlib.network import MLP
 from runlayer.curve import DownsampledCurve
 from runlayer.records import ACTIVE_STATUSES
@@ -84,9 +84,7 @@ class LiveRun:
         self.config = config
         self.done = threading.Event()  # set once the run reached a final status
         self._lock = threading.Lock()
-        self._trainer = None
-        self._want_pause = self._want_stop = False
-        self._want_lr: float | None = None
+        self.controls = RunControls()  # handed to the Trainer; the lock orders it with status
         self._curve = DownsampledCurve(max_points)
         self._metrics: list[dict] = []
         self._net: MLP | None = None
@@ -115,7 +113,7 @@ class LiveRun:
                 net_version=self._net_version,
                 confusion=self._confusion,
                 confusion_epoch=self._confusion_epoch,
-                held=self._trainer is not None and self._trainer.held,
+                held=self.controls.held,
                 **self._s,
             )
 
@@ -126,8 +124,7 @@ class LiveRun:
 
     @property
     def stop_requested(self) -> bool:
-        with self._lock:
-            return self._want_stop
+        return self.controls.stopped
 
     # -- controls (any thread) -------------------------------------------------------------
     def pause(self) -> bool:
@@ -140,9 +137,8 @@ class LiveRun:
         with self._lock:
             if self._s["status"] not in ACTIVE_STATUSES:
                 return False
-            self._want_pause = paused
-            if self._trainer is not None:
-                self._trainer.pause() if paused else self._trainer.resume()
+            self.controls.pause() if paused else self.controls.resume()
+            if self._s["status"] in ("running", "paused"):  # else training_started shows it
                 self._s["status"] = "paused" if paused else "running"
                 self._window = None  # the pause must not count against samples/s
                 self._persist(self._s["status"])
@@ -152,24 +148,16 @@ class LiveRun:
         with self._lock:
             if self._s["status"] not in ACTIVE_STATUSES:
                 return False
-            self._want_stop = True
-            if self._trainer is not None:
-                self._trainer.stop()
+            self.controls.stop()
             return True
 
     def set_lr(self, lr: float) -> bool:
-        if not (isinstance(lr, int | float) and not isinstance(lr, bool)) or not (
-            math.isfinite(lr) and lr > 0
-        ):
-            raise ValueError(f"learning rate must be a positive number, got {lr!r}")
+        """ValueError (netlib.controls.check_lr) for a rate NetConfig refuses, live run or not."""
         with self._lock:
             if self._s["status"] not in ACTIVE_STATUSES:
+                check_lr(lr)
                 return False
-            if self._trainer is not None:
-                self._trainer.set_lr(float(lr))
-            else:
-                self._want_lr = float(lr)
-            self._s["lr"] = float(lr)
+            self._s["lr"] = self.controls.set_lr(lr)
             return True
 
     # -- write side (the run's worker thread) -------------------------------------------------
@@ -190,18 +178,12 @@ class LiveRun:
         with self._lock:
             self._s.update(load_done=int(done), load_total=total, load_file=str(name))
 
-    def attach(self, trainer) -> str:
-        """Hand the controls to the trainer, applying any sent while queued; returns the status."""
+    def training_started(self, batch_size: int) -> str:
+        """The trainer (built with self.controls) is about to train; returns the status,
+        paused when a pause was sent while queued or loading."""
         with self._lock:
-            self._trainer = trainer
-            self._batch_size = trainer.batch_size()
-            if self._want_lr is not None:
-                trainer.set_lr(self._want_lr)
-            if self._want_pause:
-                trainer.pause()
-            if self._want_stop:
-                trainer.stop()
-            self._s["status"] = "paused" if self._want_pause else "running"
+            self._batch_size = batch_size
+            self._s["status"] = "paused" if self.controls.paused else "running"
             self._persist(self._s["status"])
             return self._s["status"]
 
@@ -242,7 +224,6 @@ class LiveRun:
 
     def finish(self, status: str, reason: str) -> None:
         with self._lock:
-            self._trainer = None  # drop the training data with it
             self._s.update(status=status, reason=reason, ended=time.time(), queue_position=None)
             self._s["eta_seconds"] = None
         self.done.set()

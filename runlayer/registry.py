@@ -144,7 +144,7 @@ class RunRegistry:
         return self._control(run_id, LiveRun.resume)
 
     def set_lr(self, run_id: str, lr: float) -> bool:
-        """Takes effect from the next batch; ValueError for a non-positive or non-finite lr."""
+        """Takes effect from the next batch; ValueError for a rate NetConfig would refuse."""
         live = self.live(run_id)
         if live is None:
             return False

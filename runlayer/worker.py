@@ -32,9 +32,9 @@ class Recorder:
     A store error raised here ends the run as failed with the error as the reason.
     """
 
-    def __init__(self, store: RunStore, live: LiveRun, trainer: Trainer, meta: dict,
+    def __init__(self, store: RunStore, live: LiveRun, meta: dict,
                  snapshot_seconds: float = 1.0, flush_seconds: float = 5.0):  # fmt: skip
-        self.store, self.live, self.trainer, self.meta = store, live, trainer, meta
+        self.store, self.live, self.meta = store, live, meta
         self.run_id, self.config = live.run_id, live.config
         self.snapshot_seconds, self.flush_seconds = snapshot_seconds, flush_seconds
         self.best_score = -math.inf
@@ -55,7 +55,7 @@ class Recorder:
         now = time.monotonic()
         if now - self._last_snapshot >= self.snapshot_seconds:
             self._last_snapshot = now
-            self.live.set_net(self.trainer.net.copy())  # so heatmaps move mid-epoch
+            self.live.set_net(e.net.copy())  # so heatmaps move mid-epoch
         if now - self._last_flush >= self.flush_seconds:
             self.flush()
 
@@ -131,13 +131,12 @@ def _train(store, live, get_data, listeners, snapshot_seconds) -> tuple[str, str
     if live.stop_requested:
         return _end(store, run_id, "stopped", "stopped while loading data", {})
     data = prepare(ds, config.val_fraction, config.seed, config.dtype)
-    trainer = Trainer(config, data)
     meta = {"run_id": run_id, "dataset": config.dataset, "class_names": list(ds.class_names),
             "image_shape": list(ds.image_shape), "max_value": ds.max_value}  # fmt: skip
-    recorder = Recorder(store, live, trainer, meta, snapshot_seconds)
-    trainer.listeners.append(recorder)
-    trainer.listeners += [_bound(f, run_id) for f in listeners]
-    live.attach(trainer)
+    recorder = Recorder(store, live, meta, snapshot_seconds)
+    bound = [_bound(f, run_id) for f in listeners]
+    trainer = Trainer(config, data, [recorder, *bound], live.controls)
+    live.training_started(trainer.batch_size())
     end = trainer.run()
     if end.status == "failed":
         with contextlib.suppress(Exception):  # the store may be what failed; best effort
