@@ -1,10 +1,14 @@
-"""One frozen object describes a run; it round-trips through JSON for the store, URL and files."""
+"""One frozen object describes a run; it round-trips through JSON for the store, URL and files.
+
+Each field is declared with its Spec (netlib/settings.py): range or choices, label and help.
+Validation here, link and command-line parsing, the CLI options and the Train form all read
+those specs; no limit or help text is written anywhere else.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -13,42 +17,160 @@ from netlib.initializers import INITIALIZERS
 from netlib.losses import LOSSES
 from netlib.optimizers import OPTIMIZERS
 from netlib.schedules import SCHEDULES
+from netlib.settings import ConfigError, Spec, setting, specs_of
+
+__all__ = ["DTYPES", "MAX_EPOCHS", "SPECS", "ConfigError", "NetConfig", "Spec", "parse_hidden"]
 
 DTYPES = ("float32", "float64")
-MAX_WIDTH = 8192
 MAX_EPOCHS = 5000
-MAX_LAYERS = 8
-
-
-class ConfigError(ValueError):
-    """A configuration value is out of range; the message names the field."""
 
 
 @dataclass(frozen=True)
 class NetConfig:
-    dataset: str = "mnist-sample"
-    hidden: tuple[int, ...] = (64,)
-    activation: str = "sigmoid"
-    loss: str = "cross_entropy"
-    optimizer: str = "sgd"
-    lr: float = 0.1
-    momentum: float = 0.9
-    nesterov: bool = False
-    beta1: float = 0.9
-    beta2: float = 0.999
-    schedule: str = "constant"
-    step_every: int = 10
-    step_gamma: float = 0.5
-    batch_size: int = 64  # 0 means full batch
-    epochs: int = 10
-    init: str = "he"
-    init_scale: float = 0.1
-    l2: float = 0.0
-    dropout: float = 0.0
-    val_fraction: float = 0.1
-    seed: int = 0
-    dtype: str = "float32"
-    augment_shift: int = 0  # random translation in pixels, 0 = off
+    dataset: str = setting("mnist-sample", Spec(
+        "text", "Data set",
+        "Which images to train and test on: mnist-sample (bundled, no download), mnist (the "
+        "full 70,000), digits-8x8, fashion-mnist, or an uploaded set. The sample is quick; "
+        "full MNIST is slower per epoch and is what published accuracies are measured on.",
+    ))  # fmt: skip
+    hidden: tuple[int, ...] = setting((64,), Spec(
+        "widths", "Hidden layers (widths, comma-separated; empty = none)",
+        "The width of each hidden layer, e.g. 128, 64 for two; empty trains softmax "
+        "regression. Wider or deeper nets can learn more but train slower and overfit sooner; "
+        "very narrow ones (under ~16) underfit.",
+        low=1, high=8192, max_items=8,
+    ))  # fmt: skip
+    activation: str = setting("sigmoid", Spec(
+        "choice", "Activation",
+        "The function each hidden unit applies to its weighted input. relu (or leaky_relu) is "
+        "the usual choice; sigmoid and tanh saturate, so deep nets of them learn slowly.",
+        choices=ACTIVATIONS,
+    ))  # fmt: skip
+    loss: str = setting("cross_entropy", Spec(
+        "choice", "Loss",
+        "What training minimises. Softmax cross-entropy is the standard for picking one digit "
+        "of ten; mean squared error and binary log-loss also train, usually more slowly.",
+        choices=LOSSES,
+    ))  # fmt: skip
+    optimizer: str = setting("sgd", Spec(
+        "choice", "Optimizer",
+        "How each step moves the weights: plain sgd, sgd with momentum, or adam (a step size "
+        "per weight). Typical starts: sgd or momentum with lr 0.01-0.5, adam with lr 0.001.",
+        choices=OPTIMIZERS,
+    ))  # fmt: skip
+    lr: float = setting(0.1, Spec(
+        "float", "Learning rate (log scale)",
+        "How far each step moves the weights along the gradient: typically 0.1 for sgd, 0.001 "
+        "for adam. Too high and the loss jumps or diverges; too low and it barely falls.",
+        low=0.0, high=1e4, low_open=True, form_low=1e-7, format="%g",
+    ))  # fmt: skip
+    momentum: float = setting(0.9, Spec(
+        "float", "Momentum",
+        "How much of the previous step each step keeps (momentum optimizer). 0.9 is typical; "
+        "close to 1 it overshoots and oscillates, 0 is plain sgd.",
+        low=0.0, high=1.0, high_open=True, form_high=0.999, step=0.05,
+    ))  # fmt: skip
+    nesterov: bool = setting(False, Spec(
+        "bool", "Nesterov",
+        "Take the gradient where momentum is about to carry the weights, which damps "
+        "oscillation a little. Off is classic momentum; both work well with momentum 0.9.",
+    ))  # fmt: skip
+    beta1: float = setting(0.9, Spec(
+        "float", "Adam beta1",
+        "Adam's decay of its running mean of gradients. 0.9 is standard; higher smooths more "
+        "but reacts later, lower makes the steps noisier.",
+        low=0.0, high=1.0, high_open=True,
+    ))  # fmt: skip
+    beta2: float = setting(0.999, Spec(
+        "float", "Adam beta2",
+        "Adam's decay of its running mean of squared gradients (which sets each weight's step "
+        "size). 0.999 is standard; much lower makes training unstable.",
+        low=0.0, high=1.0, high_open=True,
+    ))  # fmt: skip
+    schedule: str = setting("constant", Spec(
+        "choice", "Schedule",
+        "How the learning rate changes over the run: constant, step (multiplied by the step "
+        "factor every few epochs) or cosine (down to zero by the last epoch). A decay often "
+        "gains a little accuracy at the end.",
+        choices=SCHEDULES,
+    ))  # fmt: skip
+    step_every: int = setting(10, Spec(
+        "int", "Step every (epochs)",
+        "With the step schedule, the epochs between two cuts of the learning rate, typically "
+        "a third of the run. Too small cuts the rate to almost nothing early; more than the "
+        "epochs never cuts it.",
+        low=1, high=MAX_EPOCHS,
+    ))  # fmt: skip
+    step_gamma: float = setting(0.5, Spec(
+        "float", "Step factor",
+        "With the step schedule, what each cut multiplies the learning rate by: 0.5 or 0.1 is "
+        "typical. 1 never lowers it; a tiny factor stops learning after the first cut.",
+        low=0.0, high=1.0, low_open=True, form_low=0.01, step=0.05,
+    ))  # fmt: skip
+    batch_size: int = setting(64, Spec(
+        "int", "Batch size",
+        "How many images each step averages its gradient over (0 = full batch: all of them). "
+        "32-128 is typical; small batches are noisy and slow per epoch, very large ones take "
+        "few steps per epoch.",
+        low=0, high=10_000_000,
+    ))  # fmt: skip
+    epochs: int = setting(10, Spec(
+        "int", "Epochs",
+        "How many passes over the training images, typically 10-30 here. Too few underfits; "
+        "too many takes longer and can overfit (validation loss rises again).",
+        low=1, high=MAX_EPOCHS,
+    ))  # fmt: skip
+    init: str = setting("he", Spec(
+        "choice", "Init",
+        "How the starting weights are drawn: he suits relu, xavier suits sigmoid and tanh, "
+        "lecun is in between; normal uses one fixed scale, easily too large or too small.",
+        choices=INITIALIZERS,
+    ))  # fmt: skip
+    init_scale: float = setting(0.1, Spec(
+        "float", "Init scale (randn × scale)",
+        "With normal init, the standard deviation of the starting weights, typically "
+        "0.01-0.1. Too large saturates sigmoid and tanh or blows the loss up; too small and a "
+        "deep net starts with almost no signal.",
+        low=0.0, high=10.0, low_open=True, form_low=1e-4, step=0.01, format="%g",
+    ))  # fmt: skip
+    l2: float = setting(0.0, Spec(
+        "float", "L2 weight decay",
+        "A penalty that pulls every weight towards zero at each step, against overfitting; "
+        "1e-4 is typical and 0 turns it off. Too high and the net underfits.",
+        low=0.0, high=10.0, step=1e-4, format="%g",
+    ))  # fmt: skip
+    dropout: float = setting(0.0, Spec(
+        "float", "Dropout (hidden layers)",
+        "The share of hidden units switched off at random in each training step, against "
+        "overfitting; 0.2-0.5 suits wide layers and 0 turns it off. Too high and the net "
+        "learns slowly and underfits.",
+        low=0.0, high=1.0, high_open=True, form_high=0.95, step=0.05,
+    ))  # fmt: skip
+    val_fraction: float = setting(0.1, Spec(
+        "float", "Validation fraction",
+        "The share of training images held out to measure overfitting after each epoch; 0.1 "
+        "is typical and 0 turns validation off. A large share leaves fewer images to learn from.",
+        low=0.0, high=0.9, step=0.05,
+    ))  # fmt: skip
+    seed: int = setting(0, Spec(
+        "int", "Seed",
+        "Fixes every random choice (starting weights, shuffling, dropout, the validation "
+        "split) so a run repeats exactly. Any whole number; change it to see what is luck.",
+        low=0, high=2**32 - 1,
+    ))  # fmt: skip
+    dtype: str = setting("float32", Spec(
+        "choice", "dtype",
+        "The floating-point precision of weights and arithmetic. float32 is faster and uses "
+        "half the memory; float64 is for checking numerics and is rarely needed.",
+        choices=DTYPES,
+    ))  # fmt: skip
+    augment_shift: int = setting(0, Spec(
+        "int", "Random shift (pixels)",
+        "Moves each training image by up to this many pixels in a random direction, so the "
+        "net learns digits wherever they sit; 0 turns it off. 1-2 helps against overfitting; "
+        "3-4 pushes strokes off a small image.",
+        low=0, high=4,
+    ))  # fmt: skip
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -57,31 +179,8 @@ class NetConfig:
 
     def validate(self) -> None:
         """Refuse values the engine cannot train with, naming the field and the allowed range."""
-        _choice("activation", self.activation, ACTIVATIONS)
-        _choice("loss", self.loss, LOSSES)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("schedule", self.schedule, SCHEDULES)
-        _choice("init", self.init, INITIALIZERS)
-        _choice("dtype", self.dtype, DTYPES)
-        if len(self.hidden) > MAX_LAYERS:
-            raise ConfigError(f"hidden: at most {MAX_LAYERS} hidden layers")
-        for w in self.hidden:
-            if not 1 <= w <= MAX_WIDTH:
-                raise ConfigError(f"hidden: each width must be 1..{MAX_WIDTH}, got {w}")
-        _number("lr", self.lr, low=0.0, high=1e4, low_open=True)
-        _number("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
-        _number("beta1", self.beta1, low=0.0, high=1.0, high_open=True)
-        _number("beta2", self.beta2, low=0.0, high=1.0, high_open=True)
-        _number("step_gamma", self.step_gamma, low=0.0, high=1.0, low_open=True)
-        _number("init_scale", self.init_scale, low=0.0, high=10.0, low_open=True)
-        _number("l2", self.l2, low=0.0, high=10.0)
-        _number("dropout", self.dropout, low=0.0, high=1.0, high_open=True)
-        _number("val_fraction", self.val_fraction, low=0.0, high=0.9)
-        _integer("batch_size", self.batch_size, low=0, high=10_000_000)
-        _integer("epochs", self.epochs, low=1, high=MAX_EPOCHS)
-        _integer("step_every", self.step_every, low=1, high=MAX_EPOCHS)
-        _integer("seed", self.seed, low=0, high=2**32 - 1)
-        _integer("augment_shift", self.augment_shift, low=0, high=4)
+        for name, spec in SPECS.items():
+            spec.check(name, getattr(self, name))
 
     def replace(self, **changes: Any) -> NetConfig:
         return dataclasses.replace(self, **changes)
@@ -99,13 +198,18 @@ class NetConfig:
         """Build from untrusted JSON-like data: unknown keys and wrong types are errors."""
         if not isinstance(data, dict):
             raise ConfigError("config must be a JSON object")
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(data) - set(known))
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
         if unknown:
             raise ConfigError(f"unknown config keys: {', '.join(unknown)}")
         kwargs: dict[str, Any] = {}
         for name, value in data.items():
-            kwargs[name] = _coerce(name, value, known[name].default)
+            if name == "extra":
+                if not isinstance(value, dict):
+                    raise ConfigError("extra: must be an object")
+                kwargs[name] = dict(value)
+            else:
+                kwargs[name] = SPECS[name].coerce(name, value)
         return cls(**kwargs)
 
     @classmethod
@@ -121,81 +225,10 @@ class NetConfig:
         return "-".join(str(h) for h in self.hidden) or "none"
 
 
-def _coerce(name: str, value: Any, default: Any) -> Any:
-    if name == "hidden":
-        if not isinstance(value, list | tuple) or not all(_is_int(v) for v in value):
-            raise ConfigError("hidden: must be a list of integers")
-        return tuple(int(v) for v in value)
-    if name == "extra":
-        if not isinstance(value, dict):
-            raise ConfigError("extra: must be an object")
-        return dict(value)
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ConfigError(f"{name}: must be true or false")
-        return value
-    if isinstance(default, int):
-        if not _is_int(value):
-            raise ConfigError(f"{name}: must be an integer, got {value!r}")
-        return int(value)
-    if isinstance(default, float):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ConfigError(f"{name}: must be a number, got {value!r}")
-        return float(value)
-    if isinstance(default, str):
-        if not isinstance(value, str):
-            raise ConfigError(f"{name}: must be a string, got {value!r}")
-        return value
-    return value
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _choice(name: str, value: str, table: Any) -> None:
-    if value not in table:
-        raise ConfigError(f"{name}: {value!r} is not one of {', '.join(table)}")
-
-
-def _number(
-    name: str,
-    value: float,
-    *,
-    low: float,
-    high: float,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(f"{name}: must be a finite number, got {value!r}")
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        lo = "(" if low_open else "["
-        hi = ")" if high_open else "]"
-        raise ConfigError(f"{name}: {value} is outside {lo}{low}, {high}{hi}")
-
-
-def _integer(name: str, value: int, *, low: int, high: int) -> None:
-    if not _is_int(value):
-        raise ConfigError(f"{name}: must be an integer, got {value!r}")
-    if not low <= value <= high:
-        raise ConfigError(f"{name}: {value} is outside [{low}, {high}]")
+#: Field name -> its Spec, in the order NetConfig declares them.
+SPECS = specs_of(NetConfig)
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:
     """'128, 64' -> (128, 64); '' -> () (no hidden layer: softmax regression)."""
-    parts = [p.strip() for p in str(text).replace(";", ",").split(",") if p.strip()]
-    widths = []
-    for p in parts:
-        try:
-            w = int(p)
-        except ValueError:
-            raise ConfigError(f"hidden layers: {p!r} is not a whole number") from None
-        if not 1 <= w <= MAX_WIDTH:
-            raise ConfigError(f"hidden layers: each width must be 1..{MAX_WIDTH}, got {w}")
-        widths.append(w)
-    if len(widths) > MAX_LAYERS:
-        raise ConfigError(f"hidden layers: at most {MAX_LAYERS} layers")
-    return tuple(widths)
+    return SPECS["hidden"].parse("hidden layers", text)
