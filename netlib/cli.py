@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from netlib.config import ConfigError, NetConfig, parse_hidden
+from netlib.config import SPECS, ConfigError, NetConfig, parse_hidden
 from netlib.presets import PRESETS
 from netlib.trainer import EndEvent, EpochEvent, Trainer
 
@@ -26,43 +26,54 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+#: The settings the command line overrides, in --help order (the preset supplies the rest).
+CLI_SETTINGS = (
+    "dataset", "epochs", "lr", "batch_size", "hidden", "activation", "loss", "optimizer",
+    "seed", "dtype", "val_fraction",
+)  # fmt: skip
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m netlib", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     t = sub.add_parser("train", help="train a preset (options override its settings)")
     t.add_argument("--preset", required=True, choices=sorted(PRESETS))
-    t.add_argument("--dataset", help="mnist-sample, mnist, digits-8x8 or fashion-mnist")
+    add_setting(t, "dataset")
     t.add_argument("--mnist-dir", help="folder holding the four MNIST IDX files (implies mnist)")
-    t.add_argument("--epochs", type=int)
-    t.add_argument("--lr", type=float)
-    t.add_argument("--batch-size", type=int, help="0 = full batch")
-    t.add_argument("--hidden", help="comma-separated widths, e.g. 128,64 ('' = none)")
-    t.add_argument("--activation")
-    t.add_argument("--loss")
-    t.add_argument("--optimizer")
-    t.add_argument("--seed", type=int)
-    t.add_argument("--dtype", choices=["float32", "float64"])
-    t.add_argument("--val-fraction", type=float)
+    for name in CLI_SETTINGS[1:]:
+        add_setting(t, name)
     t.add_argument("--save", help="write the trained model (.npz) here")
     t.add_argument("--json", action="store_true", help="end with one JSON line of results")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 
+def add_setting(parser: argparse.ArgumentParser, name: str) -> None:
+    """--name-with-dashes, its type, choices and help all from the setting's Spec."""
+    spec = SPECS[name]
+    kwargs: dict = {"help": spec.help}
+    if spec.kind == "choice":
+        kwargs["choices"] = list(spec.choices)
+    elif spec.kind != "text":
+        kwargs["help"] += f" Allowed: {spec.allowed()}."
+        kwargs["type"] = {"int": int, "float": float, "widths": _widths}[spec.kind]
+    kwargs["help"] = kwargs["help"].replace("%", "%%")  # argparse formats help with %
+    parser.add_argument("--" + name.replace("_", "-"), **kwargs)
+
+
+def _widths(text: str) -> tuple[int, ...]:
+    try:
+        return parse_hidden(text)
+    except ConfigError as exc:  # argparse then names the option and exits 2
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def config_from_args(args: argparse.Namespace) -> NetConfig:
-    changes = {}
-    for name in ("epochs", "lr", "batch_size", "activation", "loss", "optimizer", "seed", "dtype"):
-        value = getattr(args, name)
-        if value is not None:
-            changes[name] = value
-    if args.val_fraction is not None:
-        changes["val_fraction"] = args.val_fraction
-    if args.hidden is not None:
-        changes["hidden"] = parse_hidden(args.hidden)
-    if args.dataset:
-        changes["dataset"] = args.dataset
-    elif args.mnist_dir:
-        changes["dataset"] = "mnist"
+    changes = {n: v for n in CLI_SETTINGS if (v := getattr(args, n)) is not None}
+    if not args.dataset:
+        changes.pop("dataset", None)
+        if args.mnist_dir:
+            changes["dataset"] = "mnist"
     try:
         return PRESETS[args.preset].config.replace(**changes)
     except (ConfigError, TypeError) as exc:

@@ -155,7 +155,7 @@ class NetConfig:
     seed: int = setting(0, Spec(
         "int", "Seed",
         "Fixes every random choice (starting weights, shuffling, dropout, the validation "
-        "split) so a run repeats exactly. Any whole number; change it to see what is luck.",
+        "split) so a run repeats exactly. Any value will do; change it to see what is luck.",
         low=0, high=2**32 - 1,
     ))  # fmt: skip
     dtype: str = setting("float32", Spec(

@@ -7,8 +7,10 @@ import sys
 
 import pytest
 
-from netlib.cli import build_parser, main, parse_hidden, run_train
+from netlib.cli import CLI_SETTINGS, build_parser, config_from_args, main, parse_hidden, run_train
+from netlib.config import SPECS
 from netlib.modelfile import load_model
+from netlib.presets import PRESETS
 
 
 @pytest.mark.parametrize(
@@ -17,7 +19,7 @@ from netlib.modelfile import load_model
         (["train", "--preset", "nope"], "invalid choice"),
         (["train", "--preset", "wide-relu", "--lr", "-1"], "lr"),
         (["train", "--preset", "wide-relu", "--epochs", "x"], "invalid int"),
-        (["train", "--preset", "wide-relu", "--hidden", "3,a"], "hidden"),
+        (["train", "--preset", "wide-relu", "--hidden", "3,a"], "--hidden: hidden layers: 'a'"),
         (["train", "--preset", "wide-relu", "--activation", "swish"], "activation"),
         (["train"], "required"),
         ([], "required"),
@@ -27,6 +29,31 @@ def test_bad_options_give_one_line_and_exit_2(argv, words, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err and "Traceback" not in err
+
+
+def test_the_options_and_their_help_come_from_the_settings(capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    options = [f"--{name.replace('_', '-')}" for name in CLI_SETTINGS]
+    assert options == [
+        "--dataset", "--epochs", "--lr", "--batch-size", "--hidden", "--activation", "--loss",
+        "--optimizer", "--seed", "--dtype", "--val-fraction",
+    ]  # fmt: skip
+    for name in CLI_SETTINGS:
+        assert " ".join(SPECS[name].help.split()) in shown, name
+    assert "Allowed: 1 to 5,000." in shown and "{sgd,momentum,adam}" in shown
+
+
+def test_settings_given_on_the_command_line_override_the_preset():
+    argv = ["train", "--preset", "wide-relu", "--hidden", "32,16", "--val-fraction", "0"]
+    argv += ["--batch-size", "0", "--dtype", "float64", "--optimizer", "adam"]
+    expected = PRESETS["wide-relu"].config.replace(
+        hidden=(32, 16), val_fraction=0.0, batch_size=0, dtype="float64", optimizer="adam"
+    )
+    assert config_from_args(build_parser().parse_args(argv)) == expected
+    assert config_from_args(build_parser().parse_args(["train", "--preset", "wide-relu",
+                            "--hidden", "none"])).hidden == ()  # fmt: skip
 
 
 def test_parse_hidden():
