@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import figures
+from app import tab_state
 from app.plain_text import md_plain
 from app.train_form import dataset_choices
 from app.uploads import UPLOAD_TYPES, add_upload, uploaded_choices
@@ -25,7 +26,7 @@ DELETE_KEY, DELETE_RESULT = "data_delete_upload", "data_delete_result"
 def choose_dataset(registry) -> str:
     """Select box of built-in data sets and this server's uploads; remembers the choice."""
     choices = dataset_choices(uploaded_choices(registry))
-    st.session_state.setdefault(DATASET_KEY, st.session_state.get("f_dataset", "mnist-sample"))
+    st.session_state.setdefault(DATASET_KEY, tab_state.form_dataset())
     if st.session_state[DATASET_KEY] not in choices:
         st.session_state[DATASET_KEY] = "mnist-sample"
     st.selectbox(

@@ -10,7 +10,7 @@ import numpy as np
 import streamlit as st
 
 import figures
-from app import inspect_view
+from app import inspect_view, tab_state
 from app.inspect_view import Inspection
 from app.plain_text import md_plain
 from figures.theme import BAD, GOOD
@@ -118,7 +118,7 @@ def totals(ia: Inspection, ib: Inspection, fixed: np.ndarray, introduced: np.nda
 
 def pair_line(ia: Inspection, ib: Inspection, fixed: np.ndarray, introduced: np.ndarray) -> None:
     """The pair the Pair lens looks at (4 and 9 by default), both ways, in one sentence."""
-    a, b = insight.resolve_pair(st.session_state.get("keep_pair"), ia.ev.confusion())
+    a, b = insight.resolve_pair(tab_state.pair(), ia.ev.confusion())
     names, cma, cmb = ia.names, ia.ev.confusion(), ib.ev.confusion()
     na, nb = names[a], names[b]
 

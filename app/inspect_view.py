@@ -1,7 +1,7 @@
 """The Inspect page's pieces: pick a run and epoch, evaluate it once, draw what it gets wrong.
 
 Choices that must survive page switches use "keep_" keys. A click on the confusion matrix is
-copied into keep_cell (what this page lists) and keep_pair (what the pair lens opens on).
+copied into keep_cell (what this page lists) and the tab's pair (what the pair lens opens on).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from app import navigation
 from app.data_view import needs_download
 from app.live_view import STATUS_ICONS
 from app.plain_text import md_plain
-from app.state import watched_run
+from app.tab_state import set_pair, watched_run
 from figures.theme import BAD, GOOD
 from netlib import analysis, metrics
 from netlib.config import NetConfig
@@ -30,7 +30,7 @@ from runlayer.records import RunRecord
 
 PICKABLE = ("finished", "stopped", "interrupted", "running", "paused")
 RUN_KEY, EPOCH_KEY = "keep_inspect_run", "keep_inspect_epoch"
-CHART_KEY, CELL_KEY, PAIR_KEY = "cm_chart", "keep_cell", "keep_pair"
+CHART_KEY, CELL_KEY = "cm_chart", "keep_cell"
 PER_PAGE = 40
 PERCENT = st.column_config.NumberColumn(format="percent")
 
@@ -238,7 +238,7 @@ def copy_click() -> None:
     cell = figures.cell_from_selection(st.session_state.get(CHART_KEY))
     if cell is not None:
         st.session_state[CELL_KEY] = cell
-        st.session_state[PAIR_KEY] = cell
+        set_pair(cell)
 
 
 def clicked_cell(k: int) -> tuple[int, int] | None:
@@ -294,7 +294,7 @@ def cell_samples(insp: Inspection) -> None:
         "most confident first."
     )
     if t != p and st.button(f"🔬 Why {names[t]} vs {names[p]}? Open the pair lens"):
-        navigation.go(navigation.PAIR_LENS)  # the lens opens on keep_pair, set by the click
+        navigation.go(navigation.PAIR_LENS)  # the lens opens on the pair the click set
     if len(rows) == 0:
         st.info("No test sample falls in this cell.")
         return

@@ -1,7 +1,7 @@
 """The Pair lens's pieces: which two classes, the cached study of them, and each section.
 
 The run and epoch are the Inspect page's (same keys), so a cell clicked there opens here on
-the same network. The pair lives in keep_pair, which the Inspect page writes on a click and
+the same network. The pair lives in app/tab_state.py, which the Inspect page writes on a click and
 this page writes when a class is picked or a cell of the timeline's matrix is clicked.
 """
 
@@ -11,10 +11,10 @@ import numpy as np
 import streamlit as st
 
 import figures
+from app import tab_state
 from app.inspect_view import Inspection
 from netlib import insight
 
-PAIR_KEY = "keep_pair"
 A_KEY, B_KEY = "lens_a", "lens_b"
 EPOCH_KEY, CM_KEY, SEEN_KEY = "keep_lens_cm_epoch", "lens_cm_chart", "lens_cm_seen"
 CLOSER_KEY = "lens_closer"
@@ -23,11 +23,11 @@ TILES = 12
 
 # -- the pair --------------------------------------------------------------------------------
 def _picked() -> None:
-    st.session_state[PAIR_KEY] = (st.session_state[A_KEY], st.session_state[B_KEY])
+    tab_state.set_pair((st.session_state[A_KEY], st.session_state[B_KEY]))
 
 
 def _swap() -> None:
-    st.session_state[PAIR_KEY] = (st.session_state[B_KEY], st.session_state[A_KEY])
+    tab_state.set_pair((st.session_state[B_KEY], st.session_state[A_KEY]))
 
 
 def apply_matrix_click() -> None:
@@ -41,14 +41,14 @@ def apply_matrix_click() -> None:
         st.session_state.pop(SEEN_KEY, None)
     elif cell != st.session_state.get(SEEN_KEY):
         st.session_state[SEEN_KEY] = cell
-        st.session_state[PAIR_KEY] = cell
+        tab_state.set_pair(cell)
 
 
 def choose_pair(insp: Inspection) -> tuple[int, int]:
-    """Class A and class B pickers, opened on keep_pair (else 4 and 9)."""
+    """Class A and class B pickers, opened on the tab's pair (else 4 and 9)."""
     apply_matrix_click()
     names = insp.names
-    a, b = insight.resolve_pair(st.session_state.get(PAIR_KEY), insp.ev.confusion())
+    a, b = insight.resolve_pair(tab_state.pair(), insp.ev.confusion())
     st.session_state[A_KEY], st.session_state[B_KEY] = a, b
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     classes = list(range(len(names)))

@@ -7,7 +7,8 @@ import streamlit as st
 from app import navigation
 from app.live_view import STATUS_ICONS, progress_text
 from app.plain_text import md_plain
-from app.state import get_registry, registry_problem, watch
+from app.state import get_registry, registry_problem
+from app.tab_state import watch
 
 
 @st.fragment(run_every=2.0)

@@ -98,12 +98,3 @@ def registry_problem() -> str | None:
     except StoreError as exc:
         return str(exc)
     return None
-
-
-def watched_run() -> str | None:
-    """The run this tab follows (the last it started or picked), if any."""
-    return st.session_state.get("keep_run_id")
-
-
-def watch(run_id: str | None) -> None:
-    st.session_state["keep_run_id"] = run_id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import tab_state
 from app.plain_text import md_plain
 from netlib.data import DataError
 from netlib.data.dataset import Dataset
@@ -49,7 +50,7 @@ def upload_expander(registry) -> None:
             except DataError as exc:
                 st.error(md_plain(str(exc)))  # the message starts with the file name
                 return
-            st.session_state["f_dataset"] = dataset_id
+            tab_state.choose_dataset_on_form(dataset_id)
             st.success(
                 f"Added: {len(ds.train_labels):,} training and {len(ds.test_labels):,} test "
                 f"images, {ds.num_classes} classes."

@@ -4,7 +4,8 @@ import streamlit as st
 
 from app.entry import require_entry
 from app.live_view import render_curves, render_run, render_weights
-from app.state import get_registry, watch, watched_run
+from app.state import get_registry
+from app.tab_state import watch, watched_run
 from app.train_form import render_form
 from app.uploads import upload_expander, uploaded_choices
 

@@ -5,7 +5,7 @@ import pytest
 from apptest_helpers import array, chart, close_app, goto, new_app
 from streamlit.testing.v1 import AppTest
 
-from app import inspect_view, navigation, state
+from app import inspect_view, navigation, state, tab_state
 from netlib import analysis, metrics
 from netlib.config import NetConfig
 from netlib.data.registry import load_dataset
@@ -63,7 +63,7 @@ def test_matrix_report_and_a_clicked_cell_list_exactly_its_samples(app):
     app.run()
     assert not app.exception, app.exception
     assert app.session_state["keep_cell"] == (t, p)
-    assert app.session_state["keep_pair"] == (t, p)
+    assert app.session_state[tab_state.PAIR_KEY] == (t, p)
     assert any(f"true {t}, predicted {p}**: {len(expected)}, most" in m.value for m in app.markdown)
 
     shown = frame_with(app, "top 3")

@@ -7,7 +7,7 @@ import numpy as np
 from apptest_helpers import TINY, array, chart, evaluated, goto, subset
 from streamlit.testing.v1 import AppTest
 
-from app import inspect_view, lens_view, navigation, state
+from app import inspect_view, lens_view, navigation, state, tab_state
 from netlib import metrics
 
 RUNS = {"tiny": TINY, "linear": TINY.replace(hidden=(), seed=4)}
@@ -76,7 +76,7 @@ def test_a_cell_clicked_on_the_inspect_page_opens_the_lens_on_that_pair(app, hom
     click = {"points": [{"x": 5, "y": 3, "customdata": {"0": 3, "1": 5}}]}
     app.session_state[inspect_view.CHART_KEY] = {"selection": click}
     app.run()
-    assert app.session_state["keep_pair"] == (3, 5)
+    assert app.session_state[tab_state.PAIR_KEY] == (3, 5)
     app.switch_page(navigation.PAIR_LENS.script).run()
     assert not app.exception, app.exception
     # (AppTest, unlike a browser, drops the run picked on the other page: pick it again)
@@ -89,7 +89,7 @@ def test_picking_classes_swapping_and_a_diagonal_pair(app, home):
     goto(app, navigation.PAIR_LENS.script)
     pick_run(app, home[1]["tiny"])
     app.selectbox(key=lens_view.B_KEY).set_value(7).run()
-    assert app.session_state["keep_pair"] == (4, 7)
+    assert app.session_state[tab_state.PAIR_KEY] == (4, 7)
     assert any(m.label == "True 4 taken for 7" for m in app.metric)
     next(b for b in app.button if "Swap" in b.label).click().run()
     assert pair_shown(app) == (7, 4)

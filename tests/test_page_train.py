@@ -8,7 +8,7 @@ import pytest
 from apptest_helpers import array, clear_caches, live_figures, poll_page
 from streamlit.testing.v1 import AppTest
 
-from app import navigation, state
+from app import navigation, state, tab_state
 from netlib.config import MAX_EPOCHS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def test_start_trains_and_streams_until_finished(app):
     _button(app, "Start training").click().run()
     assert not app.exception
     assert poll_page(app, lambda at: any("Finished" in s.value for s in at.success))
-    run_id = app.session_state["keep_run_id"]
+    run_id = app.session_state[tab_state.WATCHED_RUN_KEY]
     charts = live_figures(app)
     assert {f"loss_{run_id}", f"acc_{run_id}", f"tiles_{run_id}"} <= set(charts)
     assert charts[f"loss_{run_id}"]["layout"]["title"]["text"] == "Loss"
@@ -145,7 +145,7 @@ def test_weight_views_show_one_chart_at_a_time(app):
     app.number_input(key="f_epochs").set_value(1).run()
     _button(app, "Start training").click().run()
     assert poll_page(app, lambda at: any("Finished" in s.value for s in at.success))
-    run_id = app.session_state["keep_run_id"]
+    run_id = app.session_state[tab_state.WATCHED_RUN_KEY]
     titles = _chart_titles(app)
     assert any(t.startswith("First-layer weights: 16 of 16") for t in titles)
     assert not any(t.startswith("layer 2") or t == "Weight distributions" for t in titles)
@@ -181,7 +181,7 @@ def test_settings_survive_a_trip_to_another_page(app):
 
 
 def _snap(app):
-    return state.get_registry().snapshot(app.session_state["keep_run_id"])
+    return state.get_registry().snapshot(app.session_state[tab_state.WATCHED_RUN_KEY])
 
 
 def _start_long_run(app) -> str:
@@ -190,7 +190,7 @@ def _start_long_run(app) -> str:
     app.text_input(key="f_hidden").set_value("16").run()
     app.number_input(key="f_epochs").set_value(MAX_EPOCHS).run()
     _button(app, "Start training").click().run()
-    return app.session_state["keep_run_id"]
+    return app.session_state[tab_state.WATCHED_RUN_KEY]
 
 
 def test_pause_resume_a_new_rate_and_stop_from_the_page(app):

@@ -12,7 +12,7 @@ from apptest_helpers import clear_caches, poll_page
 from local_http import local_http_server
 from streamlit.testing.v1 import AppTest
 
-from app import state
+from app import state, tab_state
 from netlib.data import sources, write_idx
 from netlib.data.download import CHUNK, RemoteFile
 
@@ -70,7 +70,7 @@ def test_a_run_on_fashion_mnist_shows_its_download_then_trains(fashion_server):
     fashion_server.release.set()
 
     assert poll_page(at, lambda a: any("Finished" in s.value for s in a.success))
-    run_id = at.session_state["keep_run_id"]
+    run_id = at.session_state[tab_state.WATCHED_RUN_KEY]
     record = state.get_registry().store.get_run(run_id)
     assert record.config.dataset == "fashion-mnist" and record.status == "finished"
     assert record.epochs_done == 2

@@ -26,7 +26,7 @@ from reliability_helpers import (
 )
 from synthetic_data import synthetic_dataset
 
-from app import navigation, state
+from app import navigation, state, tab_state
 from netlib.config import MAX_EPOCHS, NetConfig
 from netlib.network import MLP
 from runlayer import RunRegistry, RunStore, StoreError
@@ -103,7 +103,7 @@ def test_an_exception_inside_a_step_fails_that_run_and_the_others_go_on(app, mon
     for run_id in healthy:
         assert _run_files_are_consistent(reg.store, run_id) == [1, 2, 3]
     at = app()
-    at.session_state["keep_run_id"] = bad  # a tab watching the doomed run
+    at.session_state[tab_state.WATCHED_RUN_KEY] = bad  # a tab watching the doomed run
     at.run()
     assert not at.exception
     assert any("Run failed: FloatingPointError: injected fault" in e for e in texts(at.error))
@@ -117,7 +117,7 @@ def test_a_rate_of_1e3_from_a_link_diverges_with_its_reason(app):
     at.run()
     assert at.select_slider(key="f_lr").value == 1000.0 and not at.warning
     button(at, "Start training").click().run()
-    run_id = at.session_state["keep_run_id"]
+    run_id = at.session_state[tab_state.WATCHED_RUN_KEY]
     reg = state.get_registry()
     assert reg.wait(run_id, 60) == "diverged"
     record = reg.store.get_run(run_id)
@@ -132,7 +132,7 @@ SERVER = """
 import json, sys, time
 sys.path[:0] = [{root!r}, {tests!r}]
 from reliability_helpers import button, session
-from app import state
+from app import state, tab_state
 at = session()
 at.run()
 at.text_input(key="f_hidden").set_value("32")
@@ -141,7 +141,7 @@ at.number_input(key="f_epochs").set_value(5000)
 at.text_input(key="f_name").set_value("killed mid-epoch")
 at.run()
 button(at, "Start training").click().run()
-run_id = at.session_state["keep_run_id"]
+run_id = at.session_state[tab_state.WATCHED_RUN_KEY]
 while True:  # a tab left open: the page polls while the run trains
     at.run()
     s = state.get_registry().snapshot(run_id)
@@ -208,7 +208,7 @@ def test_a_server_killed_mid_epoch_restarts_with_an_interrupted_run_intact(app, 
     at.number_input(key="f_epochs").set_value(1)
     at.run()
     button(at, "Start training").click().run()
-    assert state.get_registry().wait(at.session_state["keep_run_id"], 60) == "finished"
+    assert state.get_registry().wait(at.session_state[tab_state.WATCHED_RUN_KEY], 60) == "finished"
 
 
 # -- a full or unusable disk ------------------------------------------------------------------
@@ -251,7 +251,7 @@ def test_a_full_disk_at_start_is_a_clear_error_on_the_page_and_no_hang(app):
         store._db = real
     button(at, "Start training").click().run()  # space freed: the same click works
     assert not at.error
-    assert state.get_registry().wait(at.session_state["keep_run_id"], 60) == "finished"
+    assert state.get_registry().wait(at.session_state[tab_state.WATCHED_RUN_KEY], 60) == "finished"
 
 
 def test_a_disk_filling_up_mid_run_fails_it_clearly_and_the_server_goes_on(registry, monkeypatch):
@@ -330,7 +330,7 @@ def test_stopping_mid_epoch_from_the_page_leaves_a_consistent_record(app):
     at.run()
     button(at, "Start training").click().run()
     reg = state.get_registry()
-    run_id = at.session_state["keep_run_id"]
+    run_id = at.session_state[tab_state.WATCHED_RUN_KEY]
 
     def mid_third_epoch():
         s = reg.snapshot(run_id)
@@ -373,7 +373,7 @@ def test_a_failure_reason_is_shown_as_the_text_it_is(app, monkeypatch):
     run_id = reg.start(cfg(epochs=2, seed=4), name="doomed by its data")
     assert reg.wait(run_id, 30) == "failed"
     at = app()
-    at.session_state["keep_run_id"] = run_id
+    at.session_state[tab_state.WATCHED_RUN_KEY] = run_id
     at.run()
     [error] = [e.value for e in at.error if e.value.startswith("Run failed")]
     assert "![p](" not in error and "**bold**" not in error  # escaped: shown, not rendered

@@ -14,7 +14,7 @@ from reliability_helpers import (
     texts,
 )
 
-from app import form, state
+from app import form, state, tab_state
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_a_batch_larger_than_the_data_is_clamped_and_said_so(page):
     )
     button(at, "Start training").click().run()
     registry = state.get_registry()
-    run_id = at.session_state["keep_run_id"]
+    run_id = at.session_state[tab_state.WATCHED_RUN_KEY]
     assert registry.wait(run_id, 60) == "finished"
     snap = registry.snapshot(run_id)
     assert (snap.batches, snap.step) == (1, 2)  # one full batch per epoch, as announced

@@ -28,7 +28,7 @@ from reliability_helpers import (
     texts,
 )
 
-from app import state
+from app import state, tab_state
 from netlib.data.registry import load_dataset
 from netlib.prepare import prepare
 from netlib.trainer import EpochEvent, Trainer
@@ -109,7 +109,7 @@ def test_eight_tabs_start_at_once_and_every_run_finishes_with_its_own_metrics(
         for at in tabs:
             button(at, "Start training").click().run()
             assert not at.exception and not at.error, texts(at.error)
-        run_ids = [at.session_state["keep_run_id"] for at in tabs]
+        run_ids = [at.session_state[tab_state.WATCHED_RUN_KEY] for at in tabs]
         assert len(set(run_ids)) == TABS
         statuses = [registry.snapshot(r).status for r in run_ids]
         waiting = max(0, TABS - cores)

@@ -27,7 +27,7 @@ from reliability_helpers import (
     texts,
 )
 
-from app import navigation, state, uploads
+from app import navigation, state, tab_state, uploads
 from netlib.config import NetConfig
 from netlib.data import DataError, parse_upload, parse_uploads
 from netlib.data.uploads import MAX_UPLOAD_BYTES
@@ -259,7 +259,7 @@ def test_a_path_like_run_name_typed_on_the_page_stays_a_name(fresh):
     at.text_input(key="f_name").set_value("../../etc/x")
     at.run()
     button(at, "Start training").click().run()
-    run_id = at.session_state["keep_run_id"]
+    run_id = at.session_state[tab_state.WATCHED_RUN_KEY]
     registry = state.get_registry()
     assert registry.wait(run_id, 60) == "finished"
     assert registry.store.get_run(run_id).name == "../../etc/x"
