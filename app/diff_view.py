@@ -1,7 +1,7 @@
 """Run vs run's pieces: pick two ended runs on the same data, evaluate both, diff the mistakes.
 
 Each run is evaluated through the Inspect page's cached loader (one evaluation per run and
-epoch). A click on the difference matrix is kept in keep_diff_cell as (true, pred, which).
+epoch). A click on the difference matrix is kept in keep_diff_cell as (true, pred, change).
 """
 
 from __future__ import annotations
@@ -10,22 +10,22 @@ import numpy as np
 import streamlit as st
 
 import figures
-from app import inspect_view, tab_state
-from app.inspect_view import Inspection
+from app import run_picker, tab_state
 from app.plain_text import md_plain
+from app.run_picker import Inspection
 from figures.theme import BAD, GOOD
 from netlib import insight, metrics
 from runlayer.records import RunRecord
 
 ENDED = ("finished", "stopped", "interrupted")
-A_KEY, B_KEY, WHICH_KEY = "keep_diff_a", "keep_diff_b", "keep_diff_which"
+A_KEY, B_KEY, CHECKPOINT_KEY = "keep_diff_a", "keep_diff_b", "keep_diff_checkpoint"
 CHART_KEY, CELL_KEY = "diff_chart", "keep_diff_cell"
 MAX_TILES = 60
 KEEP = "session"  # these choices survive page switches
 
 
 def ended_runs(records: list[RunRecord]) -> list[RunRecord]:
-    return [r for r in inspect_view.pickable_runs(records) if r.status in ENDED]
+    return [r for r in run_picker.pickable_runs(records) if r.status in ENDED]
 
 
 def default_pair(runs: list[RunRecord]) -> tuple[str, str]:
@@ -41,7 +41,8 @@ def default_pair(runs: list[RunRecord]) -> tuple[str, str]:
 
 
 def choose_runs(store) -> tuple[RunRecord, RunRecord, str] | None:
-    """Run A, run B and which weights; None after saying why they cannot be compared."""
+    """Run A, run B and the checkpoint of both (best or last); None after saying why they
+    cannot be compared."""
     runs = {r.id: r for r in ended_runs(store.list_runs())}
     if len(runs) < 2:
         st.info(
@@ -53,18 +54,18 @@ def choose_runs(store) -> tuple[RunRecord, RunRecord, str] | None:
     for key, default in zip((A_KEY, B_KEY), default_pair(list(runs.values())), strict=True):
         if st.session_state.get(key) not in runs:
             st.session_state[key] = default
-    st.session_state.setdefault(WHICH_KEY, "last")
+    st.session_state.setdefault(CHECKPOINT_KEY, "last")
     c1, c2, c3 = st.columns([3, 3, 2])
 
     def label(run_id: str) -> str:
-        return inspect_view.run_label(runs[run_id])
+        return run_picker.run_label(runs[run_id])
 
     c1.selectbox("Run A (before)", ids, key=A_KEY, format_func=label, persist_state=KEEP)
     c2.selectbox("Run B (after)", ids, key=B_KEY, format_func=label, persist_state=KEEP)
     c3.radio(
         "Weights",
         ["last", "best"],
-        key=WHICH_KEY,
+        key=CHECKPOINT_KEY,
         persist_state=KEEP,
         horizontal=True,
         format_func={"last": "last epoch", "best": "best epoch"}.get,
@@ -81,20 +82,20 @@ def choose_runs(store) -> tuple[RunRecord, RunRecord, str] | None:
             "trained on the same data."
         )
         return None
-    return a, b, st.session_state[WHICH_KEY]
+    return a, b, st.session_state[CHECKPOINT_KEY]
 
 
-def evaluate(registry, a: RunRecord, b: RunRecord, which: str):
+def evaluate(registry, a: RunRecord, b: RunRecord, checkpoint: str):
     """Both runs evaluated on their (shared) test set; None after saying why not."""
     pair = []
     for name, record in (("A", a), ("B", b)):
-        insp = inspect_view.load(registry, record, which)
-        if insp is None:
+        inspection = run_picker.load(registry, record, checkpoint)
+        if inspection is None:
             st.caption(f"(run {name}: {md_plain(record.name)})")
             return None
-        pair.append(insp)
+        pair.append(inspection)
     ia, ib = pair
-    if not np.array_equal(ia.ev.labels, ib.ev.labels):
+    if not np.array_equal(ia.evaluation.labels, ib.evaluation.labels):
         st.error("The two runs' test sets differ (the data set changed between them).")
         return None
     return ia, ib
@@ -108,7 +109,7 @@ def copy_click() -> None:
 
 def totals(ia: Inspection, ib: Inspection, fixed: np.ndarray, introduced: np.ndarray) -> None:
     c1, c2, c3, c4, c5 = st.columns(5)
-    acc_a, acc_b = ia.ev.accuracy, ib.ev.accuracy
+    acc_a, acc_b = ia.evaluation.accuracy, ib.evaluation.accuracy
     c1.metric("Run A test accuracy", f"{acc_a:.2%}")
     c2.metric("Run B test accuracy", f"{acc_b:.2%}", f"{acc_b - acc_a:+.2%}")
     c3.metric("Mistakes B fixed", f"{int(fixed.sum()):,}")
@@ -118,8 +119,8 @@ def totals(ia: Inspection, ib: Inspection, fixed: np.ndarray, introduced: np.nda
 
 def pair_line(ia: Inspection, ib: Inspection, fixed: np.ndarray, introduced: np.ndarray) -> None:
     """The pair the Pair lens looks at (4 and 9 by default), both ways, in one sentence."""
-    a, b = insight.resolve_pair(tab_state.pair(), ia.ev.confusion())
-    names, cma, cmb = ia.names, ia.ev.confusion(), ib.ev.confusion()
+    a, b = insight.resolve_pair(tab_state.pair(), ia.evaluation.confusion())
+    names, cma, cmb = ia.names, ia.evaluation.confusion(), ib.evaluation.confusion()
     na, nb = names[a], names[b]
 
     def both(m: np.ndarray) -> str:
@@ -134,7 +135,7 @@ def pair_line(ia: Inspection, ib: Inspection, fixed: np.ndarray, introduced: np.
 def matrix(ia: Inspection, ib: Inspection) -> tuple[np.ndarray, np.ndarray]:
     copy_click()  # a click faked through session state (tests) takes the same path
     fixed, introduced = metrics.fixed_and_introduced(
-        ia.ev.labels, ia.ev.pred, ib.ev.pred, ia.ev.num_classes
+        ia.evaluation.labels, ia.evaluation.pred, ib.evaluation.pred, ia.evaluation.num_classes
     )
     totals(ia, ib, fixed, introduced)
     pair_line(ia, ib, fixed, introduced)
@@ -150,19 +151,19 @@ def matrix(ia: Inspection, ib: Inspection) -> tuple[np.ndarray, np.ndarray]:
 
 def cell_samples(ia: Inspection, ib: Inspection) -> None:
     cell = st.session_state.get(CELL_KEY)
-    k, names = ia.ev.num_classes, ia.names
+    k, names = ia.evaluation.num_classes, ia.names
     if cell is None or not (0 <= cell[0] < k and 0 <= cell[1] < k and cell[2] in (0, 1)):
         st.info("Click a cell of either matrix to see the samples behind it.")
         return
-    t, p, which = (int(v) for v in cell)
-    y, pa, pb = ia.ev.labels, ia.ev.pred, ib.ev.pred
-    index = insight.diff_cell_samples(y, pa, pb, t, p, which)
+    t, p, change = (int(v) for v in cell)
+    y, pa, pb = ia.evaluation.labels, ia.evaluation.pred, ib.evaluation.pred
+    index = insight.diff_cell_samples(y, pa, pb, t, p, change)
     what = (
         f"true {names[t]} that A took for {names[p]} and B gets right"
-        if which == insight.FIXED
+        if change == insight.FIXED
         else f"true {names[t]} that A got right and B takes for {names[p]}"
     )
-    kind = "Fixed" if which == insight.FIXED else "Introduced"
+    kind = "Fixed" if change == insight.FIXED else "Introduced"
     st.markdown(f"**{kind}**: {len(index):,} {what}.")
     if len(index) == 0:
         st.info("No test sample falls in this cell.")
@@ -176,6 +177,6 @@ def cell_samples(ia: Inspection, ib: Inspection) -> None:
         titles,
         cols=10,
         max_value=ia.data.max_value,
-        colors=[GOOD if which == insight.FIXED else BAD] * len(shown),
+        colors=[GOOD if change == insight.FIXED else BAD] * len(shown),
     )
     st.plotly_chart(fig, key="diff_grid")

@@ -49,10 +49,10 @@ class Model:
         return cls(net, config, names, shape, int(meta.get("max_value") or 255))
 
 
-def load_model(store, record: RunRecord, which: int | str) -> Model | None:
+def load_model(store, record: RunRecord, checkpoint: int | str) -> Model | None:
     """The network of one run at one epoch; None after saying why not."""
     try:
-        return Model.from_saved(*store.load_weights(record.id, which))
+        return Model.from_saved(*store.load_weights(record.id, checkpoint))
     except RunNotFoundError:
         st.warning("This run no longer exists (it was deleted). Pick another one.")
     except NoWeightsError as exc:

@@ -1,4 +1,4 @@
-"""The Inspect page's pieces: pick a run and epoch, evaluate it once, draw what it gets wrong.
+"""The Inspect page's sections: what a run gets wrong at one epoch (app/run_picker.py picks it).
 
 Choices that must survive page switches use "keep_" keys. A click on the confusion matrix is
 copied into keep_cell (what this page lists) and the tab's pair (what the pair lens opens on).
@@ -6,154 +6,20 @@ copied into keep_cell (what this page lists) and the tab's pair (what the pair l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import figures
 from app import navigation
-from app.data_view import needs_download
-from app.live_view import STATUS_ICONS
-from app.plain_text import md_plain
-from app.tab_state import set_pair, watched_run
+from app.run_picker import Inspection
+from app.tab_state import set_pair
 from figures.theme import BAD, GOOD
 from netlib import analysis, metrics
-from netlib.config import NetConfig
-from netlib.data.dataset import DataError, Dataset
-from netlib.modelfile import ModelFileError
-from netlib.network import MLP
-from runlayer import paths
-from runlayer.errors import NoWeightsError, RunNotFoundError
-from runlayer.records import RunRecord
 
-PICKABLE = ("finished", "stopped", "interrupted", "running", "paused")
-RUN_KEY, EPOCH_KEY = "keep_inspect_run", "keep_inspect_epoch"
 CHART_KEY, CELL_KEY = "cm_chart", "keep_cell"
 PER_PAGE = 40
 PERCENT = st.column_config.NumberColumn(format="percent")
-
-
-@dataclass(frozen=True)
-class Inspection:
-    """One run at one saved epoch, evaluated on its test split."""
-
-    record: RunRecord
-    net: MLP
-    config: NetConfig
-    epoch: int | str
-    data: Dataset
-    ev: analysis.Evaluation
-
-    @property
-    def names(self) -> list[str]:
-        return [str(c) for c in self.data.class_names]
-
-
-# -- choosing ----------------------------------------------------------------------------------
-def pickable_runs(records: list[RunRecord]) -> list[RunRecord]:
-    """Runs that can have saved weights, newest first."""
-    runs = [r for r in records if r.status in PICKABLE]
-    return sorted(runs, key=lambda r: r.created, reverse=True)
-
-
-def run_label(r: RunRecord) -> str:
-    acc = r.final_test_acc if r.final_test_acc is not None else r.best_test_acc
-    score = f" · test {acc:.1%}" if acc is not None else ""
-    return f"{STATUS_ICONS.get(r.status, '')} {r.name} · {r.status} · {r.epochs_done} ep{score}"
-
-
-def choose_run(store) -> RunRecord | None:
-    """Run picker; says so when the remembered run was deleted or nothing can be inspected."""
-    runs = {r.id: r for r in pickable_runs(store.list_runs())}
-    wanted = st.session_state.get(RUN_KEY)
-    if wanted is not None and wanted not in runs:
-        record = store.get_run(wanted)
-        if record is None:
-            st.warning("The run you were inspecting no longer exists (it was deleted).")
-        else:
-            st.info(
-                f"Run **{md_plain(record.name)}** is {record.status}, so it is not listed here."
-            )
-        del st.session_state[RUN_KEY]
-    if not runs:
-        st.info("No run to inspect yet: train one on the Train page.")
-        return None
-    default = watched_run() if watched_run() in runs else next(iter(runs))
-    st.session_state.setdefault(RUN_KEY, default)
-    st.selectbox(
-        "Run",
-        list(runs),
-        key=RUN_KEY,
-        persist_state="session",
-        format_func=lambda i: run_label(runs[i]),
-    )
-    return runs[st.session_state[RUN_KEY]]
-
-
-def choose_epoch(store, record: RunRecord) -> int | str | None:
-    """Epoch picker: "best" and every saved epoch, newest first; None (explained) if none."""
-    options: list[int | str] = list(reversed(store.saved_epochs(record.id)))
-    if paths.best_path(store.home, record.id).is_file():
-        options.insert(0, "best")
-    if not options:
-        when = "its first epoch ends" if record.active else "a run finishes an epoch"
-        st.info(
-            f"Run **{md_plain(record.name)}** has no saved weights ({record.status}, no finished "
-            f"epoch): there is nothing to inspect until {when}."
-        )
-        return None
-    if st.session_state.get(EPOCH_KEY) not in options:
-        st.session_state[EPOCH_KEY] = options[0]
-    best = f"best (epoch {record.best_epoch})" if record.best_epoch else "best"
-    st.selectbox(
-        "Epoch",
-        options,
-        key=EPOCH_KEY,
-        persist_state="session",
-        format_func=lambda e: best if e == "best" else f"epoch {e}",
-    )
-    return st.session_state[EPOCH_KEY]
-
-
-# -- loading and evaluating once ----------------------------------------------------------------
-@st.cache_data(max_entries=8, show_spinner="Evaluating the network on the test set…")
-def _evaluation(run_id: str, epoch, dataset_id: str, loss: str, _net: MLP, _ds: Dataset):
-    """Cached per (run, epoch): a saved epoch's weights never change, and ids are never reused."""
-    return analysis.evaluate(_net, _ds.test_images, _ds.test_labels, _ds.max_value, loss)
-
-
-def load(registry, record: RunRecord, which: int | str) -> Inspection | None:
-    """Weights, data and test-set evaluation of one run at one epoch; None after saying why."""
-    try:
-        net, config, meta = registry.store.load_weights(record.id, which)
-    except RunNotFoundError:
-        st.warning("This run no longer exists (it was deleted). Pick another one.")
-        return None
-    except NoWeightsError as exc:
-        st.info(f"Nothing to inspect: {exc}.")
-        return None
-    except ModelFileError as exc:
-        st.error(f"The saved weights of this run cannot be read: {md_plain(exc)}")
-        return None
-    if needs_download(config.dataset):
-        st.info(
-            f"This run was trained on **{config.dataset}**, which is not downloaded on this "
-            "computer: download it on the Data page first."
-        )
-        navigation.link(navigation.DATA)
-        return None
-    try:
-        ds = registry.dataset(config.dataset)
-        epoch = meta.get("epoch", which)  # "best" is keyed by the epoch it came from
-        ev = _evaluation(record.id, epoch, config.dataset, config.loss, net, ds)
-    except (DataError, ValueError) as exc:
-        # Never another data set in its place: an upload's id names its content, and an id of
-        # the old in-memory scheme (upload-7) or a deleted upload is refused with its reason.
-        st.error(f"Cannot evaluate this run on its test data: {exc}")
-        return None
-    return Inspection(record, net, config, which, ds, ev)
 
 
 # -- tiles and tables ---------------------------------------------------------------------------
@@ -188,12 +54,12 @@ def paged(rows: analysis.SampleRows, key: str) -> analysis.SampleRows:
     return rows.page(start, stop)
 
 
-def tiles(insp: Inspection, rows: analysis.SampleRows, titles: list[str], key: str) -> None:
+def tiles(inspection: Inspection, rows: analysis.SampleRows, titles: list[str], key: str) -> None:
     fig = figures.image_grid(
-        insp.data.test_images[rows.index],
+        inspection.data.test_images[rows.index],
         titles,
         cols=10,
-        max_value=insp.data.max_value,
+        max_value=inspection.data.max_value,
         colors=[GOOD if t == p else BAD for t, p in zip(rows.true, rows.pred, strict=True)],
     )
     st.plotly_chart(fig, key=key, width="stretch")
@@ -203,33 +69,36 @@ def _new_seed() -> None:
     st.session_state["keep_pred_seed"] += 1
 
 
-def predictions(insp: Inspection) -> None:
+def predictions(inspection: Inspection) -> None:
     """Random test samples with the predicted class and its confidence; green right, red wrong."""
-    st.session_state.setdefault("keep_pred_which", "all")
+    st.session_state.setdefault("keep_pred_show", "all")
     st.session_state.setdefault("keep_pred_seed", 0)
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     c1.radio(
         "Show",
         analysis.WHICH_SAMPLES,
-        key="keep_pred_which",
+        key="keep_pred_show",
         persist_state="session",
         horizontal=True,
         format_func={"all": "any sample", "right": "right ones", "wrong": "wrong ones"}.get,
     )
     c2.button("🔀 Other samples", key="pred_shuffle", on_click=_new_seed)
-    ev, names = insp.ev, insp.names
+    evaluation, names = inspection.evaluation, inspection.names
     index = analysis.prediction_sample(
-        ev.correct, 30, st.session_state["keep_pred_seed"], st.session_state["keep_pred_which"]
+        evaluation.correct,
+        30,
+        st.session_state["keep_pred_seed"],
+        st.session_state["keep_pred_show"],
     )
     if len(index) == 0:
         st.info("No such test sample.")
         return
-    rows = analysis.sample_rows(ev, index)
+    rows = analysis.sample_rows(evaluation, index)
     titles = [
         f"{'✓' if t == p else '✗'} {short(names[p])} {c:.0%}"
         for t, p, c in zip(rows.true, rows.pred, rows.confidence, strict=True)
     ]
-    tiles(insp, rows, titles, "pred_grid")
+    tiles(inspection, rows, titles, "pred_grid")
 
 
 # -- the confusion matrix and its cells ---------------------------------------------------------
@@ -254,11 +123,11 @@ def report_frame(cm: np.ndarray, names: list[str]) -> pd.DataFrame:
     return pd.DataFrame(data, index=pd.Index(names, name="class"))
 
 
-def confusion(insp: Inspection) -> None:
+def confusion(inspection: Inspection) -> None:
     """Clickable matrix (counts or % of row) beside per-class precision, recall, F1, support."""
     st.session_state.setdefault("keep_cm_normalize", False)
     copy_click()  # a click faked through session state (tests) takes the same path
-    cm = insp.ev.confusion()
+    cm = inspection.evaluation.confusion()
     left, right = st.columns([3, 2])
     with left:
         st.toggle(
@@ -268,27 +137,27 @@ def confusion(insp: Inspection) -> None:
         )
         fig = figures.confusion_matrix_figure(
             cm,
-            insp.names,
+            inspection.names,
             st.session_state["keep_cm_normalize"],
             highlight=clicked_cell(len(cm)),
         )
         st.plotly_chart(fig, key=CHART_KEY, on_select=copy_click, selection_mode="points")
         st.caption("Click a cell to list its test samples below.")
     right.dataframe(
-        report_frame(cm, insp.names),
+        report_frame(cm, inspection.names),
         column_config={c: PERCENT for c in ("precision", "recall", "F1")},
     )
 
 
-def cell_samples(insp: Inspection) -> None:
+def cell_samples(inspection: Inspection) -> None:
     """Exactly the test samples of the clicked cell, most confident first, with their top 3."""
-    cell = clicked_cell(insp.ev.num_classes)
+    cell = clicked_cell(inspection.evaluation.num_classes)
     if cell is None:
         st.info("Click a cell of the confusion matrix to see its samples.")
         return
     t, p = cell
-    rows = analysis.cell_rows(insp.ev, t, p)
-    names = insp.names
+    rows = analysis.cell_rows(inspection.evaluation, t, p)
+    names = inspection.names
     st.markdown(
         f"Test samples with **true {names[t]}, predicted {names[p]}**: {len(rows):,}, "
         "most confident first."
@@ -300,13 +169,13 @@ def cell_samples(insp: Inspection) -> None:
         return
     page = paged(rows, "cell_page")
     titles = [f"#{i} {c:.0%}" for i, c in zip(page.index, page.confidence, strict=True)]
-    tiles(insp, page, titles, "cell_grid")
+    tiles(inspection, page, titles, "cell_grid")
     st.dataframe(rows_frame(page, names), column_config={"confidence": PERCENT}, hide_index=True)
 
 
-def gallery(insp: Inspection) -> None:
+def gallery(inspection: Inspection) -> None:
     """Every misclassified test sample, filtered by true/predicted class, sorted by confidence."""
-    k, names = insp.ev.num_classes, insp.names
+    k, names = inspection.evaluation.num_classes, inspection.names
     classes = [-1, *range(k)]
     for key in ("keep_gal_true", "keep_gal_pred"):
         if st.session_state.get(key) not in classes:
@@ -329,7 +198,7 @@ def gallery(insp: Inspection) -> None:
     )
     t, p = st.session_state["keep_gal_true"], st.session_state["keep_gal_pred"]
     rows = analysis.misclassified_rows(
-        insp.ev,
+        inspection.evaluation,
         None if t < 0 else t,
         None if p < 0 else p,
         st.session_state["keep_gal_confident_first"],
@@ -342,13 +211,13 @@ def gallery(insp: Inspection) -> None:
         f"{short(names[a], 3)}→{short(names[b], 3)} {c:.0%}"
         for a, b, c in zip(page.true, page.pred, page.confidence, strict=True)
     ]
-    tiles(insp, page, titles, "gallery_grid")
+    tiles(inspection, page, titles, "gallery_grid")
 
 
 # -- weights ------------------------------------------------------------------------------------
-def weights(insp: Inspection) -> None:
+def weights(inspection: Inspection) -> None:
     """The weights at this epoch: first-layer units as images, deeper matrices, histograms."""
-    net, shape = insp.net, insp.data.image_shape
+    net, shape = inspection.net, inspection.data.image_shape
     first, deeper, hist = st.tabs(
         ["First layer (what each unit looks for)", "Deeper layers", "Histograms"]
     )

@@ -12,7 +12,7 @@ import streamlit as st
 
 import figures
 from app import tab_state
-from app.inspect_view import Inspection
+from app.run_picker import Inspection
 from netlib import insight
 
 A_KEY, B_KEY = "lens_a", "lens_b"
@@ -44,11 +44,11 @@ def apply_matrix_click() -> None:
         tab_state.set_pair(cell)
 
 
-def choose_pair(insp: Inspection) -> tuple[int, int]:
+def choose_pair(inspection: Inspection) -> tuple[int, int]:
     """Class A and class B pickers, opened on the tab's pair (else 4 and 9)."""
     apply_matrix_click()
-    names = insp.names
-    a, b = insight.resolve_pair(tab_state.pair(), insp.ev.confusion())
+    names = inspection.names
+    a, b = insight.resolve_pair(tab_state.pair(), inspection.evaluation.confusion())
     st.session_state[A_KEY], st.session_state[B_KEY] = a, b
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     classes = list(range(len(names)))
@@ -60,22 +60,30 @@ def choose_pair(insp: Inspection) -> tuple[int, int]:
 
 # -- the study, computed once per run, epoch and pair -----------------------------------------
 @st.cache_data(max_entries=16, show_spinner="Looking at the pair…")
-def _study(run_id: str, epoch, a: int, b: int, _insp: Inspection) -> insight.PairStudy:
+def _study(run_id: str, epoch, a: int, b: int, _inspection: Inspection) -> insight.PairStudy:
     """Cached per (run, epoch, pair): a saved epoch's weights never change."""
-    ds, ev = _insp.data, _insp.ev
+    ds, evaluation = _inspection.data, _inspection.evaluation
     return insight.study_pair(
-        _insp.net, ds.test_images, ev.labels, ev.logits, ev.proba, ds.max_value, a, b, TILES
+        _inspection.net,
+        ds.test_images,
+        evaluation.labels,
+        evaluation.logits,
+        evaluation.proba,
+        ds.max_value,
+        a,
+        b,
+        TILES,
     )
 
 
-def study(insp: Inspection, a: int, b: int) -> insight.PairStudy:
-    epoch = insp.record.best_epoch if insp.epoch == "best" else insp.epoch
-    return _study(insp.record.id, (insp.epoch, epoch), a, b, insp)
+def study(inspection: Inspection, a: int, b: int) -> insight.PairStudy:
+    epoch = inspection.record.best_epoch if inspection.epoch == "best" else inspection.epoch
+    return _study(inspection.record.id, (inspection.epoch, epoch), a, b, inspection)
 
 
 # -- sections ---------------------------------------------------------------------------------
-def summary(insp: Inspection, s: insight.PairStudy) -> None:
-    na, nb = insp.names[s.a], insp.names[s.b]
+def summary(inspection: Inspection, s: insight.PairStudy) -> None:
+    na, nb = inspection.names[s.a], inspection.names[s.b]
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(f"True {na} taken for {nb}", f"{len(s.a_as_b):,} of {len(s.margins_a):,}")
     c2.metric(f"True {nb} taken for {na}", f"{len(s.b_as_a):,} of {len(s.margins_b):,}")
@@ -86,17 +94,17 @@ def summary(insp: Inspection, s: insight.PairStudy) -> None:
         help=f"True {na}s with logit {na} < logit {nb}, and true {nb}s with logit {nb} < "
         f"logit {na}: the network prefers the other class of the pair (another class may win).",
     )
-    c4.metric("Test accuracy (all classes)", f"{insp.ev.accuracy:.2%}")
+    c4.metric("Test accuracy (all classes)", f"{inspection.evaluation.accuracy:.2%}")
 
 
-def means(insp: Inspection, s: insight.PairStudy) -> None:
-    na, nb = insp.names[s.a], insp.names[s.b]
+def means(inspection: Inspection, s: insight.PairStudy) -> None:
+    na, nb = inspection.names[s.a], inspection.names[s.b]
     st.plotly_chart(figures.pair_means_figure(s.mean_a, s.mean_b, na, nb), key="lens_means")
     st.caption(f"Right: blue where {na}s have more ink on average, red where {nb}s do.")
 
 
-def margins(insp: Inspection, s: insight.PairStudy) -> None:
-    na, nb = insp.names[s.a], insp.names[s.b]
+def margins(inspection: Inspection, s: insight.PairStudy) -> None:
+    na, nb = inspection.names[s.a], inspection.names[s.b]
     fig = figures.margin_histogram(s.margins_a, s.margins_b, na, nb)
     st.plotly_chart(fig, key="lens_margins")
     st.caption(
@@ -106,14 +114,14 @@ def margins(insp: Inspection, s: insight.PairStudy) -> None:
     )
 
 
-def _tile_titles(insp: Inspection, index: np.ndarray, a: int, b: int) -> list[str]:
-    p = insp.ev.proba
+def _tile_titles(inspection: Inspection, index: np.ndarray, a: int, b: int) -> list[str]:
+    p = inspection.evaluation.proba
     return [f"#{i} {p[i, a]:.0%}/{p[i, b]:.0%}" for i in index]
 
 
-def confused(insp: Inspection, s: insight.PairStudy) -> None:
+def confused(inspection: Inspection, s: insight.PairStudy) -> None:
     """Both ways side by side: the most confident mistakes, each under its saliency."""
-    names, data = insp.names, insp.data
+    names, data = inspection.names, inspection.data
     left, right = st.columns(2)
     ways = (
         (left, s.a, s.b, s.a_as_b, s.saliency_a_as_b),
@@ -130,7 +138,7 @@ def confused(insp: Inspection, s: insight.PairStudy) -> None:
             fig = figures.saliency_tiles(
                 data.test_images[shown],
                 sal,
-                _tile_titles(insp, shown, s.a, s.b),
+                _tile_titles(inspection, shown, s.a, s.b),
                 cols=4,
                 max_value=data.max_value,
                 title=title,
@@ -143,7 +151,7 @@ def confused(insp: Inspection, s: insight.PairStudy) -> None:
     )
 
 
-def closer(insp: Inspection, s: insight.PairStudy) -> None:
+def closer(inspection: Inspection, s: insight.PairStudy) -> None:
     """One confused sample, large: its saliency and all its class probabilities."""
     shown = {int(i): (s.saliency_a_as_b[n], "a") for n, i in enumerate(s.a_as_b[:TILES])}
     shown |= {int(i): (s.saliency_b_as_a[n], "b") for n, i in enumerate(s.b_as_a[:TILES])}
@@ -151,21 +159,23 @@ def closer(insp: Inspection, s: insight.PairStudy) -> None:
         return
     if st.session_state.get(CLOSER_KEY) not in shown:
         st.session_state[CLOSER_KEY] = next(iter(shown))
-    names = insp.names
-    label = {i: f"#{i} (true {names[insp.ev.labels[i]]})" for i in shown}
+    names = inspection.names
+    label = {i: f"#{i} (true {names[inspection.evaluation.labels[i]]})" for i in shown}
     st.selectbox("Look closer at", list(shown), key=CLOSER_KEY, format_func=label.get)
     i = st.session_state[CLOSER_KEY]
     left, right = st.columns(2)
     title = f"Saliency of logit {names[s.a]} − logit {names[s.b]}"
-    img = insp.data.test_images[i]
+    img = inspection.data.test_images[i]
     left.plotly_chart(figures.saliency_overlay(img, shown[i][0], title), key="lens_closer_sal")
-    bars = figures.probability_bars(insp.ev.proba[i], names, int(insp.ev.labels[i]))
+    bars = figures.probability_bars(
+        inspection.evaluation.proba[i], names, int(inspection.evaluation.labels[i])
+    )
     right.plotly_chart(bars, key="lens_closer_proba")
 
 
-def units(insp: Inspection, s: insight.PairStudy) -> None:
+def units(inspection: Inspection, s: insight.PairStudy) -> None:
     """The first-layer units that separate the pair most, or the weight difference map."""
-    names, shape, w0 = insp.names, insp.data.image_shape, insp.net.weights[0]
+    names, shape, w0 = inspection.names, inspection.data.image_shape, inspection.net.weights[0]
     na, nb = names[s.a], names[s.b]
     if s.weight_diff is not None:
         title = f"Weights of {na} − weights of {nb}"
@@ -183,7 +193,7 @@ def units(insp: Inspection, s: insight.PairStudy) -> None:
     titles = [f"unit {j}: {sc:+.2f}" for j, sc in zip(u.units, u.score, strict=True)]
     fig = figures.receptive_fields(w0, u.units, shape, titles, cols=min(8, len(u.units)))
     st.plotly_chart(fig, key="lens_units")
-    deeper = " (first-order, through the deeper layers)" if len(insp.net.weights) > 2 else ""
+    deeper = " (first-order, through the deeper layers)" if len(inspection.net.weights) > 2 else ""
     st.caption(
         f"Each unit's contribution to logit {na} − logit {nb} is its activation times the "
         f"margin's gradient with respect to it{deeper}. The score is its mean on true {na}s "
@@ -192,10 +202,10 @@ def units(insp: Inspection, s: insight.PairStudy) -> None:
     )
 
 
-def timeline(store, insp: Inspection, a: int, b: int) -> None:
+def timeline(store, inspection: Inspection, a: int, b: int) -> None:
     """a→b and b→a errors after every epoch, and the whole matrix at a chosen epoch."""
-    names = insp.names
-    cms = store.confusions(insp.record.id)
+    names = inspection.names
+    cms = store.confusions(inspection.record.id)
     epochs, ab, ba = insight.pair_timeline(cms, a, b)
     fig = figures.confusion_timeline(epochs, ab, ba, names[a], names[b])
     if 0 < len(epochs) <= 20:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app import inspect_view as view
+from app import run_picker
 from app.entry import require_entry
 from app.state import get_registry
 
@@ -11,29 +12,32 @@ require_entry(__file__)
 st.title("Inspect a run")
 registry = get_registry()
 
-record = view.choose_run(registry.store)
-which = view.choose_epoch(registry.store, record) if record is not None else None
-insp = view.load(registry, record, which) if which is not None else None
-if insp is None:
+record = run_picker.choose_run(registry.store)
+checkpoint = run_picker.choose_epoch(registry.store, record) if record is not None else None
+inspection = run_picker.load(registry, record, checkpoint) if checkpoint is not None else None
+if inspection is None:
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Test accuracy", f"{insp.ev.accuracy:.2%}")
-c2.metric("Test errors", f"{int((~insp.ev.correct).sum()):,} of {len(insp.ev.labels):,}")
-c3.metric("Network", insp.config.architecture)
-c4.metric("Data set", insp.config.dataset)
+c1.metric("Test accuracy", f"{inspection.evaluation.accuracy:.2%}")
+c2.metric(
+    "Test errors",
+    f"{int((~inspection.evaluation.correct).sum()):,} of {len(inspection.evaluation.labels):,}",
+)
+c3.metric("Network", inspection.config.architecture)
+c4.metric("Data set", inspection.config.dataset)
 
 st.subheader("Predictions on random test samples")
-view.predictions(insp)
+view.predictions(inspection)
 
 st.subheader("Confusion matrix on the test set")
-view.confusion(insp)
+view.confusion(inspection)
 
 st.subheader("Samples behind the clicked cell")
-view.cell_samples(insp)
+view.cell_samples(inspection)
 
 st.subheader("Misclassified test samples")
-view.gallery(insp)
+view.gallery(inspection)
 
-st.subheader(f"Weights at {'the best epoch' if which == 'best' else f'epoch {which}'}")
-view.weights(insp)
+st.subheader(f"Weights at {'the best epoch' if checkpoint == 'best' else f'epoch {checkpoint}'}")
+view.weights(inspection)

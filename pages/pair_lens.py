@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import inspect_view, lens_view, navigation
+from app import lens_view, navigation, run_picker
 from app.entry import require_entry
 from app.state import get_registry
 
@@ -16,7 +16,7 @@ st.caption(
 )
 registry = get_registry()
 
-if not inspect_view.pickable_runs(registry.store.list_runs()):
+if not run_picker.pickable_runs(registry.store.list_runs()):
     st.info(
         "No trained run yet. Train one on the Train page, then come back here to see which "
         "digits it confuses, and why."
@@ -24,28 +24,28 @@ if not inspect_view.pickable_runs(registry.store.list_runs()):
     navigation.link(navigation.TRAIN)
     st.stop()
 
-record = inspect_view.choose_run(registry.store)
-which = inspect_view.choose_epoch(registry.store, record) if record is not None else None
-insp = inspect_view.load(registry, record, which) if which is not None else None
-if insp is None:
+record = run_picker.choose_run(registry.store)
+checkpoint = run_picker.choose_epoch(registry.store, record) if record is not None else None
+inspection = run_picker.load(registry, record, checkpoint) if checkpoint is not None else None
+if inspection is None:
     st.stop()
 
-a, b = lens_view.choose_pair(insp)
-study = lens_view.study(insp, a, b)
-lens_view.summary(insp, study)
+a, b = lens_view.choose_pair(inspection)
+study = lens_view.study(inspection, a, b)
+lens_view.summary(inspection, study)
 
 st.subheader("What the two classes look like on average")
-lens_view.means(insp, study)
+lens_view.means(inspection, study)
 
 st.subheader("Where every test sample falls between them")
-lens_view.margins(insp, study)
+lens_view.margins(inspection, study)
 
 st.subheader("Samples confused each way")
-lens_view.confused(insp, study)
-lens_view.closer(insp, study)
+lens_view.confused(inspection, study)
+lens_view.closer(inspection, study)
 
 st.subheader("Hidden units that separate them most")
-lens_view.units(insp, study)
+lens_view.units(inspection, study)
 
 st.subheader("Confusion timeline")
-lens_view.timeline(registry.store, insp, a, b)
+lens_view.timeline(registry.store, inspection, a, b)

@@ -79,7 +79,7 @@ def test_the_same_run_twice_and_best_weights(app, home):
     choose(app, ids["wider"], ids["wider"])
     assert any("two different runs" in i.value for i in app.info)
     choose(app, ids["wider"], ids["narrow"])
-    app.radio(key=diff_view.WHICH_KEY).set_value("best").run()
+    app.radio(key=diff_view.CHECKPOINT_KEY).set_value("best").run()
     assert not app.exception, app.exception
     _, y, _, _, pred_a = evaluated(ids["wider"], "best")
     _, _, _, _, pred_b = evaluated(ids["narrow"], "best")

@@ -10,7 +10,7 @@ import pytest
 from apptest_helpers import TINY, array, chart, goto
 from streamlit.testing.v1 import AppTest
 
-from app import inspect_view, navigation
+from app import navigation, run_picker
 from netlib import insight, preprocess
 from netlib.config import NetConfig
 from netlib.prepare import scale_images
@@ -59,7 +59,7 @@ def test_without_a_run_the_page_says_what_to_do(empty_app):
 def test_the_page_with_an_empty_canvas_asks_for_a_drawing(app, home):
     goto(app, navigation.DRAW.script)
     for name in ("mnist", "digits"):
-        app.selectbox(key=inspect_view.RUN_KEY).set_value(home[1][name]).run()
+        app.selectbox(key=run_picker.RUN_KEY).set_value(home[1][name]).run()
         assert not app.exception, app.exception
         assert not app.error
         assert any("Draw a digit on the canvas" in i.value for i in app.info)

@@ -5,7 +5,7 @@ import pytest
 from apptest_helpers import array, chart, close_app, goto, new_app
 from streamlit.testing.v1 import AppTest
 
-from app import inspect_view, navigation, state, tab_state
+from app import inspect_view, navigation, run_picker, state, tab_state
 from netlib import analysis, metrics
 from netlib.config import NetConfig
 from netlib.data.registry import load_dataset
@@ -36,7 +36,7 @@ def frame_with(at: AppTest, column: str):
 def test_matrix_report_and_a_clicked_cell_list_exactly_its_samples(app):
     run_id = train()
     goto(app, navigation.INSPECT.script)
-    app.selectbox(key=inspect_view.EPOCH_KEY).set_value(2).run()
+    app.selectbox(key=run_picker.EPOCH_KEY).set_value(2).run()
     assert not app.exception, app.exception
 
     # what the test itself computes with the engine, on the same network and data
@@ -95,7 +95,7 @@ def test_predictions_grid_marks_right_and_wrong(app, monkeypatch):
     monkeypatch.setattr(analysis, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
     train()
     goto(app, navigation.INSPECT.script)
-    app.radio(key="keep_pred_which").set_value("wrong").run()
+    app.radio(key="keep_pred_show").set_value("wrong").run()
     spec = chart(app, "pred_grid")
     titles = [a["text"] for a in spec["layout"]["annotations"]]
     assert titles and all(t.startswith("✗") for t in titles)
@@ -124,10 +124,10 @@ def test_run_picker_newest_first_and_epoch_picker(app):
     first = train("first")
     second = train("second")
     goto(app, navigation.INSPECT.script)
-    runs = app.selectbox(key=inspect_view.RUN_KEY)
+    runs = app.selectbox(key=run_picker.RUN_KEY)
     assert [o.split(" · ")[0][2:] for o in runs.options] == ["second", "first"]
     assert runs.value == second
-    assert app.selectbox(key=inspect_view.EPOCH_KEY).options == [
+    assert app.selectbox(key=run_picker.EPOCH_KEY).options == [
         f"best (epoch {store.get_run(second).best_epoch})",
         "epoch 2",
         "epoch 1",
@@ -139,7 +139,7 @@ def test_run_picker_newest_first_and_epoch_picker(app):
     app.switch_page(navigation.DATA.script).run()
     app.switch_page(navigation.INSPECT.script).run()
     assert not app.exception, app.exception
-    assert app.selectbox(key=inspect_view.RUN_KEY).value == first
+    assert app.selectbox(key=run_picker.RUN_KEY).value == first
     assert app.selectbox(key="keep_gal_true").value == 3
 
 
@@ -153,7 +153,7 @@ def test_run_with_no_saved_epochs_gives_a_message(app):
 def test_deleted_run_gives_a_message(app):
     run_id = train()
     goto(app, navigation.INSPECT.script)
-    assert app.session_state[inspect_view.RUN_KEY] == run_id
+    assert app.session_state[run_picker.RUN_KEY] == run_id
     state.get_registry().delete(run_id)
     app.run()
     assert not app.exception, app.exception

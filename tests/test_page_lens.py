@@ -7,14 +7,14 @@ import numpy as np
 from apptest_helpers import TINY, array, chart, evaluated, goto, subset
 from streamlit.testing.v1 import AppTest
 
-from app import inspect_view, lens_view, navigation, state, tab_state
+from app import inspect_view, lens_view, navigation, run_picker, state, tab_state
 from netlib import metrics
 
 RUNS = {"tiny": TINY, "linear": TINY.replace(hidden=(), seed=4)}
 
 
 def pick_run(at: AppTest, run_id: str) -> None:
-    at.selectbox(key=inspect_view.RUN_KEY).set_value(run_id).run()
+    at.selectbox(key=run_picker.RUN_KEY).set_value(run_id).run()
     assert not at.exception, at.exception
 
 
