@@ -16,10 +16,9 @@ from runlayer.paths import default_home
 from runlayer.rebuild import set_aside_database
 from runlayer.registry import RunRegistry
 
-# One BLAS thread per training run: runs already get one core each, and a 2-thread BLAS
-# stalls at every barrier while the browser or a page uses a core. Measured with
-# bench/bench_live_view.py on 2 cores: watched/unwatched throughput 0.17 with 2 threads,
-# 0.64 with one.
+# One BLAS thread per training run: runs already get one core each, and a multi-threaded BLAS
+# stalls at every barrier while the browser or a page uses a core (figures: bench/README.md,
+# bench_live_view.py).
 TRAINING_BLAS_THREADS = 1
 
 

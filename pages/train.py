@@ -31,10 +31,8 @@ with left:
 run_id = watched_run()
 first = registry.snapshot(run_id) if run_id else None
 live = first is not None and first.active
-# Polling costs the training thread CPU (same process, and the browser beside it). Charts are
-# updated in place (app/live_chart.py); still, redrawing them every second instead of every 2 s
-# cost ~4 % of throughput on 2 cores (bench/bench_live_view.py), so status and progress refresh
-# every second and charts every 2 s.
+# Polling costs the training thread CPU (same process): status every second, charts every 2 s
+# (the trade-off measured in bench/README.md, bench_live_view.py).
 STATUS_EVERY, CURVES_EVERY, WEIGHTS_EVERY = 1.0, 2.0, 2.0
 
 
