@@ -85,6 +85,20 @@ def choose_run(store) -> RunRecord | None:
     return runs[st.session_state[RUN_KEY]]
 
 
+def choose_checkpoint(store, come_back: str) -> tuple[RunRecord, int | str]:
+    """The run and checkpoint a page works on; stops the page, after saying why, when there is
+    none (come_back ends the sentence: "then come back {come_back}.")."""
+    if not pickable_runs(store.list_runs()):
+        st.info(f"No trained run yet. Train one on the Train page, then come back {come_back}.")
+        navigation.link(navigation.TRAIN)
+        st.stop()
+    record = choose_run(store)
+    checkpoint = choose_epoch(store, record) if record is not None else None
+    if checkpoint is None:
+        st.stop()
+    return record, checkpoint
+
+
 def choose_epoch(store, record: RunRecord) -> int | str | None:
     """Epoch picker: "best" and every saved epoch, newest first; None (explained) if none."""
     options: list[int | str] = list(reversed(store.saved_epochs(record.id)))

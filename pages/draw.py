@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import draw_view, navigation, run_picker
+from app import draw_view, run_picker
 from app.entry import require_entry
 from app.state import get_registry
 
@@ -16,14 +16,8 @@ st.caption(
 )
 registry = get_registry()
 
-if not run_picker.pickable_runs(registry.store.list_runs()):
-    st.info("No trained run yet. Train one on the Train page, then come back and draw.")
-    navigation.link(navigation.TRAIN)
-    st.stop()
-
-record = run_picker.choose_run(registry.store)
-checkpoint = run_picker.choose_epoch(registry.store, record) if record is not None else None
-model = draw_view.load_model(registry.store, record, checkpoint) if checkpoint is not None else None
+record, checkpoint = run_picker.choose_checkpoint(registry.store, "and draw")
+model = draw_view.load_model(registry.store, record, checkpoint)
 if model is None:
     st.stop()
 

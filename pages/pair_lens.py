@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app import lens_view, navigation, run_picker
+from app import lens_view, run_picker
 from app.entry import require_entry
 from app.state import get_registry
 
@@ -16,17 +16,10 @@ st.caption(
 )
 registry = get_registry()
 
-if not run_picker.pickable_runs(registry.store.list_runs()):
-    st.info(
-        "No trained run yet. Train one on the Train page, then come back here to see which "
-        "digits it confuses, and why."
-    )
-    navigation.link(navigation.TRAIN)
-    st.stop()
-
-record = run_picker.choose_run(registry.store)
-checkpoint = run_picker.choose_epoch(registry.store, record) if record is not None else None
-inspection = run_picker.load(registry, record, checkpoint) if checkpoint is not None else None
+record, checkpoint = run_picker.choose_checkpoint(
+    registry.store, "here to see which digits it confuses, and why"
+)
+inspection = run_picker.load(registry, record, checkpoint)
 if inspection is None:
     st.stop()
 
