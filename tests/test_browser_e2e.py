@@ -142,7 +142,7 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
         page.goto(url)
         page.get_by_text("Train a network").first.wait_for(timeout=30_000)
         _choose(page, "Preset", "Classic sigmoid")
-        page.get_by_text("claimed 95.75").first.wait_for(timeout=10_000)
+        page.get_by_text("Claimed: 95.75").first.wait_for(timeout=10_000)
         epochs = page.get_by_label("Epochs", exact=True)
         epochs.fill(str(EPOCHS))
         epochs.press("Enter")

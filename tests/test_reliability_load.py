@@ -214,7 +214,10 @@ def _what_it_shows(page, events: list[str]) -> str:
         text = page.evaluate("() => document.body.innerText.slice(0, 600)")
     except Exception as exc:  # noqa: BLE001 - a crashed or hung tab: say so in the failure
         text = f"<no text: {type(exc).__name__}: {str(exc)[:200]}>"
-    return f"{page.url}\n{text}\nevents: {events[-12:]}"
+    lifecycle = [e for e in events if not e.startswith("console:")]  # loads, sockets, crashes
+    console = [e for e in events if e.startswith("console:")]
+    errors = f"{len(console)} console errors, last: {console[-3:]}"
+    return f"{page.url}\n{text}\nevents: {lifecycle[-20:]} + {errors}"
 
 
 @pytest.mark.browser
