@@ -7,7 +7,7 @@ Pages need three names: RunRegistry (start and steer runs; one per process), its
 from runlayer.errors import NoWeightsError, RunError, RunNotFoundError, StoreError
 from runlayer.live import LiveRun, LiveSnapshot
 from runlayer.paths import default_home
-from runlayer.records import ACTIVE_STATUSES, FINAL_STATUSES, RunRecord
+from runlayer.records import ACTIVE_STATUSES, FINAL_STATUSES, RunRecord, RunStatus
 from runlayer.registry import RunRegistry, default_loader
 from runlayer.store import RunStore
 
@@ -21,6 +21,7 @@ __all__ = [
     "RunNotFoundError",
     "RunRecord",
     "RunRegistry",
+    "RunStatus",
     "RunStore",
     "StoreError",
     "default_home",

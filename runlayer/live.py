@@ -18,7 +18,7 @@ from netlib.config import NetConfig
 from netlib.controls import RunControls, check_lr
 from netlib.network import MLP
 from runlayer.curve import DownsampledCurve
-from runlayer.records import ACTIVE_STATUSES
+from runlayer.records import RunStatus
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,7 @@ class LiveSnapshot:
     run_id: str
     name: str
     config: NetConfig
-    status: str  # queued | loading | running | paused | finished | stopped | failed | diverged
+    status: RunStatus  # never INTERRUPTED: that is what a dead server leaves in the store
     reason: str
     queue_position: int | None  # 1 = next to start, while queued
     load_done: int  # bytes downloaded so far, while loading data
@@ -57,12 +57,12 @@ class LiveSnapshot:
 
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
+        return self.status in RunStatus.ACTIVE
 
     @property
     def progress(self) -> float:
         """Fraction of all batches done, in [0, 1]; while loading data, of the bytes loaded."""
-        if self.status == "loading":
+        if self.status == RunStatus.LOADING:
             return min(1.0, self.load_done / self.load_total) if self.load_total else 0.0
         total = self.epochs * self.batches
         return min(1.0, self.step / total) if total else 0.0
@@ -94,7 +94,7 @@ class LiveRun:
         self._window: tuple[float, int] | None = None  # (time, step) the rate is measured from
         self._batch_size = 0
         self._s = dict(
-            name=name, status="queued", reason="", queue_position=None, load_done=0,
+            name=name, status=RunStatus.QUEUED, reason="", queue_position=None, load_done=0,
             load_total=None, load_file="", epoch=0, epochs=config.epochs, batch=0, batches=0,
             step=0, samples_per_sec=None, eta_seconds=None, lr=config.lr, best_epoch=None,
             created=time.time(), started=None, ended=None,
@@ -118,7 +118,7 @@ class LiveRun:
             )
 
     @property
-    def status(self) -> str:
+    def status(self) -> RunStatus:
         with self._lock:
             return self._s["status"]
 
@@ -135,18 +135,18 @@ class LiveRun:
 
     def _set_paused(self, paused: bool) -> bool:
         with self._lock:
-            if self._s["status"] not in ACTIVE_STATUSES:
+            if self._s["status"] not in RunStatus.ACTIVE:
                 return False
             self.controls.pause() if paused else self.controls.resume()
-            if self._s["status"] in ("running", "paused"):  # else training_started shows it
-                self._s["status"] = "paused" if paused else "running"
+            if self._s["status"] in (RunStatus.RUNNING, RunStatus.PAUSED):  # trainer started
+                self._s["status"] = RunStatus.PAUSED if paused else RunStatus.RUNNING
                 self._window = None  # the pause must not count against samples/s
                 self._persist(self._s["status"])
             return True
 
     def request_stop(self) -> bool:
         with self._lock:
-            if self._s["status"] not in ACTIVE_STATUSES:
+            if self._s["status"] not in RunStatus.ACTIVE:
                 return False
             self.controls.stop()
             return True
@@ -154,16 +154,16 @@ class LiveRun:
     def set_lr(self, lr: float) -> bool:
         """ValueError (netlib.controls.check_lr) for a rate NetConfig refuses, live run or not."""
         with self._lock:
-            if self._s["status"] not in ACTIVE_STATUSES:
+            if self._s["status"] not in RunStatus.ACTIVE:
                 check_lr(lr)
                 return False
             self._s["lr"] = self.controls.set_lr(lr)
             return True
 
     # -- write side (the run's worker thread) -------------------------------------------------
-    def set_status(self, status: str, reason: str = "", **extra) -> None:
+    def set_status(self, status: RunStatus, reason: str = "", **extra) -> None:
         with self._lock:
-            self._s.update(status=status, reason=reason, **extra)
+            self._s.update(status=RunStatus(status), reason=reason, **extra)
 
     def set_name(self, name: str) -> None:
         with self._lock:
@@ -178,12 +178,12 @@ class LiveRun:
         with self._lock:
             self._s.update(load_done=int(done), load_total=total, load_file=str(name))
 
-    def training_started(self, batch_size: int) -> str:
+    def training_started(self, batch_size: int) -> RunStatus:
         """The trainer (built with self.controls) is about to train; returns the status,
         paused when a pause was sent while queued or loading."""
         with self._lock:
             self._batch_size = batch_size
-            self._s["status"] = "paused" if self.controls.paused else "running"
+            self._s["status"] = RunStatus.PAUSED if self.controls.paused else RunStatus.RUNNING
             self._persist(self._s["status"])
             return self._s["status"]
 
@@ -223,7 +223,10 @@ class LiveRun:
             self._s.update(best_epoch=best_epoch, lr=row["lr"])
 
     def finish(self, status: str, reason: str) -> None:
+        """status: a final one (the engine's EndEvent status is its plain string)."""
         with self._lock:
-            self._s.update(status=status, reason=reason, ended=time.time(), queue_position=None)
+            self._s.update(
+                status=RunStatus(status), reason=reason, ended=time.time(), queue_position=None
+            )
             self._s["eta_seconds"] = None
         self.done.set()

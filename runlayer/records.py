@@ -5,15 +5,46 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from enum import StrEnum, nonmember
 from functools import cached_property
 
 import numpy as np
 
 from netlib.config import NetConfig
 
-# queued -> loading (data) -> running <-> paused -> one of FINAL_STATUSES.
-ACTIVE_STATUSES = ("queued", "loading", "running", "paused")
-FINAL_STATUSES = ("finished", "stopped", "failed", "diverged", "interrupted")
+
+class RunStatus(StrEnum):
+    """A run's status: queued -> loading (data) -> running <-> paused -> one of FINAL.
+
+    Each member is its plain string (what SQLite and run.json hold), so it compares equal to
+    it: RunStatus.PAUSED == "paused", and "paused" in RunStatus.ACTIVE. The groups below are
+    frozensets of those strings.
+    """
+
+    QUEUED = "queued"
+    LOADING = "loading"
+    RUNNING = "running"
+    PAUSED = "paused"
+    FINISHED = "finished"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    DIVERGED = "diverged"
+    INTERRUPTED = "interrupted"  # the server went away while the run was active
+
+    # Something may still change it: a thread trains it or will.
+    ACTIVE = nonmember(frozenset({QUEUED, LOADING, RUNNING, PAUSED}))
+    # Over for good: nothing writes to the run any more.
+    FINAL = nonmember(frozenset({FINISHED, STOPPED, FAILED, DIVERGED, INTERRUPTED}))
+    # Its saved weights are worth opening (Inspect, Draw, Pair lens): training or trained
+    # normally; a failed or diverged run's weights are not.
+    HAS_WEIGHTS_TO_SHOW = nonmember(frozenset({FINISHED, STOPPED, INTERRUPTED, RUNNING, PAUSED}))
+    # Over, with weights worth comparing (Run diff): HAS_WEIGHTS_TO_SHOW and FINAL.
+    ENDED_WITH_WEIGHTS = nonmember(frozenset({FINISHED, STOPPED, INTERRUPTED}))
+
+
+# The groups as tuples in lifecycle order, for SQL parameters (runlayer.store, runlayer.rebuild).
+ACTIVE_STATUSES = tuple(s for s in RunStatus if s in RunStatus.ACTIVE)
+FINAL_STATUSES = tuple(s for s in RunStatus if s in RunStatus.FINAL)
 MAX_NAME = 200
 
 RUN_COLUMNS = (
@@ -130,7 +161,7 @@ class RunRecord:
 
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE_STATUSES
+        return self.status in RunStatus.ACTIVE
 
     @property
     def wall_seconds(self) -> float | None:

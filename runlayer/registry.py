@@ -20,7 +20,7 @@ from netlib.data.dataset import DataError, Dataset
 from runlayer.errors import RunError, RunNotFoundError
 from runlayer.live import LiveRun, LiveSnapshot
 from runlayer.rebuild import RebuildReport, rebuild
-from runlayer.records import ACTIVE_STATUSES, RunRecord
+from runlayer.records import RunRecord, RunStatus
 from runlayer.retention import Retention
 from runlayer.store import RunStore
 from runlayer.uploads import (
@@ -122,7 +122,7 @@ class RunRegistry:
         with self._lock:
             lives = list(self._live.values())
         snaps = [lv.snapshot() for lv in lives]
-        return [s for s in snaps if s.status in ACTIVE_STATUSES]
+        return [s for s in snaps if s.status in RunStatus.ACTIVE]
 
     def wait(self, run_id: str, timeout: float | None = None) -> str:
         """Block until the run ends; returns its final status (TimeoutError if it does not)."""
@@ -158,7 +158,7 @@ class RunRegistry:
                 return False
             if run_id in self._queue:
                 self._queue.remove(run_id)
-                self._end_unstarted(live, "stopped", "stopped before it started")
+                self._end_unstarted(live, RunStatus.STOPPED, "stopped before it started")
                 self._pump()
                 return True
         return live.request_stop()
@@ -367,7 +367,7 @@ class RunRegistry:
                 return
             del self._unsaved_ends[run_id]
 
-    def _end_unstarted(self, live: LiveRun, status: str, reason: str) -> None:
+    def _end_unstarted(self, live: LiveRun, status: RunStatus, reason: str) -> None:
         self.store.update_run(live.run_id, status=status, reason=reason, ended=time.time())
         live.finish(status, reason)
 
@@ -383,7 +383,9 @@ class RunRegistry:
         with self._lock:
             self._closed = True
             while self._queue:
-                self._end_unstarted(self._live[self._queue.popleft()], "stopped", "shut down")
+                self._end_unstarted(
+                    self._live[self._queue.popleft()], RunStatus.STOPPED, "shut down"
+                )
             lives = [self._live[rid] for rid in self._running if rid in self._live]
             threads = list(self._threads.values())
         for live in lives:

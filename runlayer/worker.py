@@ -20,7 +20,7 @@ from netlib.prepare import PreparedData, prepare
 from netlib.trainer import BatchEvent, EpochEvent, Trainer
 from runlayer.errors import StoreError
 from runlayer.live import LiveRun
-from runlayer.records import EPOCH_COLUMNS
+from runlayer.records import EPOCH_COLUMNS, RunStatus
 from runlayer.store import RunStore
 
 log = logging.getLogger(__name__)
@@ -107,13 +107,13 @@ def execute(
     try:
         status, reason = _train(store, live, get_data, listeners, snapshot_seconds)
     except DataError as exc:
-        status, reason = "failed", str(exc)
+        status, reason = RunStatus.FAILED, str(exc)
     except StoreError as exc:
-        status, reason = "failed", str(exc)
+        status, reason = RunStatus.FAILED, str(exc)
     except Exception as exc:  # a thread boundary: the page shows it as the run's reason
         log.exception("run %s failed", run_id)
-        status, reason = "failed", f"{type(exc).__name__}: {exc}"
-    if status == "failed":
+        status, reason = RunStatus.FAILED, f"{type(exc).__name__}: {exc}"
+    if status == RunStatus.FAILED:
         try:
             store.update_run(run_id, status=status, reason=reason, ended=time.time())
         except Exception as exc:  # the store itself is broken: still end the live view
@@ -124,12 +124,12 @@ def execute(
 def _train(store, live, get_data, listeners, snapshot_seconds) -> tuple[str, str]:
     run_id, config = live.run_id, live.config
     if live.stop_requested:
-        return _end(store, run_id, "stopped", "stopped before it started", {})
-    live.set_status("loading", started=time.time())
-    store.update_run(run_id, status="loading", started=time.time())
+        return _end(store, run_id, RunStatus.STOPPED, "stopped before it started", {})
+    live.set_status(RunStatus.LOADING, started=time.time())
+    store.update_run(run_id, status=RunStatus.LOADING, started=time.time())
     ds = get_data(config.dataset, live.loading_progress)
     if live.stop_requested:
-        return _end(store, run_id, "stopped", "stopped while loading data", {})
+        return _end(store, run_id, RunStatus.STOPPED, "stopped while loading data", {})
     data = prepare(ds, config.val_fraction, config.seed, config.dtype)
     meta = {"run_id": run_id, "dataset": config.dataset, "class_names": list(ds.class_names),
             "image_shape": list(ds.image_shape), "max_value": ds.max_value}  # fmt: skip
@@ -138,7 +138,7 @@ def _train(store, live, get_data, listeners, snapshot_seconds) -> tuple[str, str
     trainer = Trainer(config, data, [recorder, *bound], live.controls)
     live.training_started(trainer.batch_size())
     end = trainer.run()
-    if end.status == "failed":
+    if end.status == RunStatus.FAILED:
         with contextlib.suppress(Exception):  # the store may be what failed; best effort
             recorder.flush()
         return end.status, end.reason  # the caller records it
