@@ -15,9 +15,8 @@ from app.plain_text import md_plain
 from app.run_picker import Inspection
 from figures.theme import BAD, GOOD
 from netlib import insight, metrics
-from runlayer.records import RunRecord
+from runlayer.records import RunRecord, RunStatus
 
-ENDED = ("finished", "stopped", "interrupted")
 A_KEY, B_KEY, CHECKPOINT_KEY = "keep_diff_a", "keep_diff_b", "keep_diff_checkpoint"
 CHART_KEY, CELL_KEY = "diff_chart", "keep_diff_cell"
 MAX_TILES = 60
@@ -25,7 +24,8 @@ KEEP = "session"  # these choices survive page switches
 
 
 def ended_runs(records: list[RunRecord]) -> list[RunRecord]:
-    return [r for r in run_picker.pickable_runs(records) if r.status in ENDED]
+    ended = RunStatus.ENDED_WITH_WEIGHTS
+    return [r for r in run_picker.pickable_runs(records) if r.status in ended]
 
 
 def default_pair(runs: list[RunRecord]) -> tuple[str, str]:

@@ -22,9 +22,8 @@ from netlib.modelfile import ModelFileError
 from netlib.network import MLP
 from runlayer import paths
 from runlayer.errors import NoWeightsError, RunNotFoundError
-from runlayer.records import RunRecord
+from runlayer.records import RunRecord, RunStatus
 
-PICKABLE = ("finished", "stopped", "interrupted", "running", "paused")
 RUN_KEY, EPOCH_KEY = "keep_inspect_run", "keep_inspect_epoch"
 
 
@@ -47,7 +46,7 @@ class Inspection:
 # -- choosing ----------------------------------------------------------------------------------
 def pickable_runs(records: list[RunRecord]) -> list[RunRecord]:
     """Runs that can have saved weights, newest first."""
-    runs = [r for r in records if r.status in PICKABLE]
+    runs = [r for r in records if r.status in RunStatus.HAS_WEIGHTS_TO_SHOW]
     return sorted(runs, key=lambda r: r.created, reverse=True)
 
 

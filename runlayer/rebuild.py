@@ -19,7 +19,7 @@ from netlib.modelfile import ModelFileError, load_model
 from runlayer import manifest, paths
 from runlayer.errors import StoreError
 from runlayer.ownership import DirectoryLock
-from runlayer.records import ACTIVE_STATUSES, FINAL_STATUSES, RUN_COLUMNS, clean_name, default_name
+from runlayer.records import RUN_COLUMNS, RunStatus, clean_name, default_name
 
 _NUMBER_COLUMNS = {"created", "started", "ended", "train_seconds", "best_val_acc",
                    "best_test_acc", "final_val_acc", "final_test_acc"}  # fmt: skip
@@ -116,10 +116,11 @@ def _clean_row(run_id: str, record: dict) -> dict:
     name = record.get("name")
     row["name"] = clean_name(name) if isinstance(name, str) and name.strip() else run_id
     status, reason = record.get("status"), record.get("reason")
+    status = status if isinstance(status, str) else None  # a list would not even hash
     row["reason"] = reason if isinstance(reason, str) else ""
-    if status in ACTIVE_STATUSES:  # nothing trains it now: this process has no such live run
+    if status in RunStatus.ACTIVE:  # nothing trains it now: this process has no such live run
         status, row["reason"] = "interrupted", f"the server stopped while the run was {status}"
-    row["status"] = status if status in FINAL_STATUSES else "interrupted"
+    row["status"] = str(status) if status in RunStatus.FINAL else RunStatus.INTERRUPTED.value
     return row
 
 

@@ -130,8 +130,8 @@ def test_folders_from_before_manifests_come_back_from_their_weights(make_registr
 
 
 def test_hostile_or_torn_manifests_never_raise(make_registry):
-    home, ids, before = trained(make_registry, runs=(("a", 3), ("b", 2), ("c", 2)))
-    a, b, c = (paths.run_dir(home, i) for i in ids)
+    home, ids, before = trained(make_registry, runs=(("a", 3), ("b", 2), ("c", 2), ("d", 2)))
+    a, b, c, d = (paths.run_dir(home, i) for i in ids)
     record = json.loads((a / "run.json").read_text())
     record |= {"status": "running", "epochs_done": "many", "name": 5, "best_val_acc": [1]}
     (a / "run.json").write_text(json.dumps(record))
@@ -139,17 +139,22 @@ def test_hostile_or_torn_manifests_never_raise(make_registry):
         fh.write('{"epoch": {"epoch": 99, "train_lo')  # killed mid-append
     (b / "run.json").write_text(json.dumps(record | {"id": ids[0]}))  # names another run
     (c / "run.json").write_text("[" * 100_000)  # nested past any recursion limit
+    hostile = json.loads((d / "run.json").read_text()) | {"status": [1], "reason": {"x": 1}}
+    (d / "run.json").write_text(json.dumps(hostile))  # a status that would not even hash
     (home / "runs.sqlite3").write_bytes(b"")
 
     reg = make_registry(home)
     report = reg.rebuild_history()
-    assert ids[0] in report.rebuilt
+    assert sorted(report.rebuilt) == sorted(ids)
     rec = reg.store.get_run(ids[0])
     assert rec.status == "interrupted" and "running" in rec.reason  # nothing trains it now
     assert rec.name == ids[0] and rec.epochs_done == 0 and rec.best_val_acc is None
     assert [m["epoch"] for m in reg.store.epoch_metrics(ids[0])] == [1, 2, 3]
+    assert (reg.store.get_run(ids[3]).status, reg.store.get_run(ids[3]).reason) == (
+        "interrupted", "",
+    )  # fmt: skip
     # b named another run and c was unreadable: both fall back to their weight files
-    assert sorted(report.from_weights) == sorted(ids[1:])
+    assert sorted(report.from_weights) == sorted(ids[1:3])
 
 
 def test_a_live_run_is_never_rebuilt_over(make_registry, tmp_path):
