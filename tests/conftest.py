@@ -34,3 +34,25 @@ def empty_app(tmp_path, monkeypatch):
 
     yield open_app(tmp_path / "empty-home", monkeypatch)
     close_app()
+
+
+@pytest.fixture
+def make_registry(tmp_path):
+    """RunRegistry(home) factory (default home: tmp_path/home) whose loader returns the
+    synthetic data set unless told otherwise; every registry it made is closed at the end."""
+    from synthetic_data import synthetic_dataset
+
+    from runlayer import RunRegistry
+
+    data = synthetic_dataset()
+    made = []
+
+    def make(home=None, **kw):
+        kw.setdefault("loader", lambda dataset_id, progress: data)
+        reg = RunRegistry(home or tmp_path / "home", **kw)
+        made.append(reg)
+        return reg
+
+    yield make
+    for reg in made:
+        reg.close()

@@ -9,7 +9,7 @@ from reliability_helpers import wait_for
 from synthetic_data import synthetic_dataset
 
 from netlib.config import MAX_EPOCHS, NetConfig
-from runlayer import RunRegistry, RunStore, StoreError, paths
+from runlayer import RunStore, StoreError, paths
 from runlayer.errors import DamagedStoreError
 from runlayer.ownership import DirectoryLock
 from runlayer.rebuild import set_aside_database
@@ -20,21 +20,6 @@ DATA = synthetic_dataset()
 def cfg(**changes):
     base = NetConfig(dataset="synthetic", hidden=(16,), activation="relu", epochs=3, batch_size=32)
     return base.replace(**changes)
-
-
-@pytest.fixture
-def make_registry(tmp_path):
-    made = []
-
-    def make(home=None, **kw):
-        kw.setdefault("loader", lambda dataset_id, progress: DATA)
-        reg = RunRegistry(home or tmp_path / "home", **kw)
-        made.append(reg)
-        return reg
-
-    yield make
-    for reg in made:
-        reg.close()
 
 
 def everything(store: RunStore, run_id: str):

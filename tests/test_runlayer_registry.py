@@ -12,7 +12,7 @@ from netlib.config import MAX_EPOCHS, NetConfig
 from netlib.data.dataset import DataError
 from netlib.prepare import prepare
 from netlib.trainer import EpochEvent, Trainer
-from runlayer import ACTIVE_STATUSES, RunRegistry
+from runlayer import ACTIVE_STATUSES
 
 DATA = synthetic_dataset()
 LONG = MAX_EPOCHS  # epochs: a run that only ends when stopped
@@ -21,21 +21,6 @@ LONG = MAX_EPOCHS  # epochs: a run that only ends when stopped
 def cfg(**changes):
     base = NetConfig(dataset="synthetic", hidden=(16,), activation="relu", epochs=3, batch_size=32)
     return base.replace(**changes)
-
-
-@pytest.fixture
-def make_registry(tmp_path):
-    made = []
-
-    def make(**kw):
-        kw.setdefault("loader", lambda dataset_id, progress: DATA)
-        reg = RunRegistry(tmp_path / f"home{len(made)}", **kw)
-        made.append(reg)
-        return reg
-
-    yield make
-    for reg in made:
-        reg.close()
 
 
 def until(predicate, timeout=60.0, what="condition"):

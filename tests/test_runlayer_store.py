@@ -36,21 +36,6 @@ def cfg(**changes):
     return base.replace(**changes)
 
 
-@pytest.fixture
-def make_registry(tmp_path):
-    made = []
-
-    def make(home=None, **kw):
-        kw.setdefault("loader", lambda dataset_id, progress: DATA)
-        reg = RunRegistry(home or tmp_path / "home", **kw)
-        made.append(reg)
-        return reg
-
-    yield make
-    for reg in made:
-        reg.close()
-
-
 def _net(seed=0):
     return MLP.create([144, 16, 10], "relu", "he", np.random.default_rng(seed))
 
