@@ -1,52 +1,79 @@
 """The Train form as plain data: widget values <-> NetConfig <-> URL query parameters.
 
 Pure Python (no streamlit) so that every rule about what a person may type is tested without a
-browser. Choices come from the engine's own tables: nothing lists them twice.
+browser. Labels, ranges, choices and help come from NetConfig's specs (netlib/config.py):
+nothing here restates a limit; this module only says where each setting sits on the form.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from netlib.activations import ACTIVATIONS
-from netlib.config import DTYPES, ConfigError, NetConfig, parse_hidden
-from netlib.initializers import INITIALIZERS
-from netlib.losses import LOSSES
-from netlib.optimizers import OPTIMIZERS
+from netlib.config import SPECS, ConfigError, NetConfig, parse_hidden
 from netlib.presets import PRESETS
-from netlib.schedules import SCHEDULES
+from netlib.settings import Spec
 
 CUSTOM = "custom"
 BATCH_CHOICES = ["1", "8", "16", "32", "64", "128", "256", "512", "1024", "full batch"]
 LR_CHOICES = [round(m * 10.0**e, 10) for e in range(-5, 2) for m in (1, 2, 5)] + [100.0]
+PRESET_HELP = (
+    "Fills every setting below from a known configuration; its source, what it claims and "
+    "what it reached here are shown under the data set. Change any setting afterwards."
+)
 
-# Widget key -> NetConfig field, for everything the form edits directly.
-FIELDS = {
-    "f_dataset": "dataset",
-    "f_activation": "activation",
-    "f_loss": "loss",
-    "f_optimizer": "optimizer",
-    "f_momentum": "momentum",
-    "f_nesterov": "nesterov",
-    "f_lr": "lr",
-    "f_schedule": "schedule",
-    "f_step_every": "step_every",
-    "f_step_gamma": "step_gamma",
-    "f_epochs": "epochs",
-    "f_init": "init",
-    "f_init_scale": "init_scale",
-    "f_l2": "l2",
-    "f_dropout": "dropout",
-    "f_val_fraction": "val_fraction",
-    "f_seed": "seed",
-    "f_dtype": "dtype",
-    "f_augment_shift": "augment_shift",
+#: Below the preset, the data set and the architecture (drawn first, with the preset's claim
+#: and the memory estimate): rows of settings. A row's first setting goes in the left column,
+#: its second in the right; a one-setting row spans the width, and the next row starts new
+#: columns. The columns stack independently, as Streamlit's do.
+LAYOUT: tuple[tuple[str | None, ...], ...] = (
+    ("activation", "loss"),
+    ("optimizer", "init"),
+    ("momentum", "nesterov"),
+    ("init_scale",),
+    ("lr",),
+    ("schedule", "step_every"),
+    (None, "step_gamma"),
+    ("batch_size", "epochs"),
+    ("l2", "dropout"),
+    ("val_fraction", "seed"),
+    ("dtype", "augment_shift"),
+)
+#: Settings shown only while another has a given value (the rest are always shown).
+SHOWN_WHEN = {
+    "momentum": ("optimizer", "momentum"),
+    "nesterov": ("optimizer", "momentum"),
+    "init_scale": ("init", "normal"),
+    "step_every": ("schedule", "step"),
+    "step_gamma": ("schedule", "step"),
 }
-# Keys with a special text form.
-HIDDEN_KEY, BATCH_KEY, PRESET_KEY = "f_hidden", "f_batch", "f_preset"
+FORM_SETTINGS = ("dataset", "hidden", *(name for row in LAYOUT for name in row if name))
+
+#: Widget key of each setting on the form (kept stable: links and tests address them).
+KEYS = {name: "f_batch" if name == "batch_size" else f"f_{name}" for name in FORM_SETTINGS}
+HIDDEN_KEY, BATCH_KEY, PRESET_KEY = KEYS["hidden"], KEYS["batch_size"], "f_preset"
+# Widget key -> NetConfig field, for everything the form edits directly (not through text).
+FIELDS = {key: name for name, key in KEYS.items() if key not in (HIDDEN_KEY, BATCH_KEY)}
 FORM_KEYS = [PRESET_KEY, HIDDEN_KEY, BATCH_KEY, *FIELDS]
+
+_BY_KIND = {
+    "choice": "select", "bool": "checkbox", "widths": "text", "int": "number", "float": "number",
+}  # fmt: skip
+_OWN_WIDGET = {"dataset": "data_set", "lr": "log_slider", "batch_size": "batch"}
+#: The widget each setting is drawn with: by its kind, but the data set from this server's
+#: sets, the learning rate on a log slider and the batch size as sizes or "full batch".
+WIDGETS = {name: _OWN_WIDGET.get(name) or _BY_KIND[SPECS[name].kind] for name in FORM_SETTINGS}
+
+
+def shown(name: str, values: Mapping[str, Any]) -> bool:
+    """Whether the setting's widget is on the form, given the widget values."""
+    if name not in SHOWN_WHEN:
+        return True
+    other, wanted = SHOWN_WHEN[name]
+    return values.get(KEYS[other]) == wanted
 
 
 @dataclass(frozen=True)
@@ -59,6 +86,14 @@ class NumberBox:
     high: float
     step: float | None = None
     format: str | None = None
+    about: str = ""  # what the setting does (its spec's help)
+
+    @classmethod
+    def of(cls, spec: Spec, **changes: Any) -> NumberBox:
+        """The box of a setting: its label, its form range (the engine's or narrower), help."""
+        low, high = spec.form_range()
+        box = cls(spec.label, low, high, spec.step, spec.format, spec.help)
+        return dataclasses.replace(box, **changes)
 
     @property
     def widget_step(self) -> float | int | None:
@@ -69,6 +104,11 @@ class NumberBox:
     def allowed(self) -> str:
         return f"allowed: {self.low:g} to {self.high:g}"
 
+    @property
+    def help(self) -> str:
+        """The tooltip: what the setting does, then its range."""
+        return f"{self.about} {self.allowed.capitalize()}.".lstrip()
+
     def problem(self, value: object) -> str | None:
         """Why value cannot be used (not a finite number in range), or None."""
         number = isinstance(value, int | float) and not isinstance(value, bool)
@@ -78,18 +118,8 @@ class NumberBox:
         return f"{self.label}: {shown} is outside the range ({self.allowed})"
 
 
-# NetConfig's ranges, or narrower where a value is never sensible here.
 NUMBER_BOXES: dict[str, NumberBox] = {
-    "f_momentum": NumberBox("Momentum", 0.0, 0.999, 0.05),
-    "f_init_scale": NumberBox("Init scale (randn × scale)", 1e-4, 10.0, 0.01, "%g"),
-    "f_step_every": NumberBox("Step every (epochs)", 1, 5000),
-    "f_step_gamma": NumberBox("Step factor", 0.01, 1.0, 0.05),
-    "f_epochs": NumberBox("Epochs", 1, 5000),
-    "f_l2": NumberBox("L2 weight decay", 0.0, 10.0, 1e-4, "%g"),
-    "f_dropout": NumberBox("Dropout (hidden layers)", 0.0, 0.95, 0.05),
-    "f_val_fraction": NumberBox("Validation fraction", 0.0, 0.9, 0.05),
-    "f_seed": NumberBox("Seed", 0, 2**32 - 1),
-    "f_augment_shift": NumberBox("Random shift (pixels)", 0, 4),
+    KEYS[name]: NumberBox.of(SPECS[name]) for name, w in WIDGETS.items() if w == "number"
 }
 NUMBER_RANGES = {key: (box.low, box.high) for key, box in NUMBER_BOXES.items()}
 
@@ -99,18 +129,27 @@ def range_problems(values: dict[str, Any], keys) -> list[str]:
     return [p for key in keys if (p := NUMBER_BOXES[key].problem(values.get(key)))]
 
 
-#: The box that changes a running run's rate (app/live_view.py): NetConfig's lr range.
-LIVE_LR = NumberBox("This run's learning rate", 1e-7, 1e4, format="%g")
+#: The box that changes a running run's rate (app/live_view.py): the lr setting's form range.
+LIVE_LR = NumberBox.of(SPECS["lr"], label="This run's learning rate")
 
-CHOICES = {
-    "activation": list(ACTIVATIONS),
-    "loss": list(LOSSES),
-    "optimizer": list(OPTIMIZERS),
-    "schedule": list(SCHEDULES),
-    "init": list(INITIALIZERS),
-    "dtype": list(DTYPES),
-}
-LOSS_LABELS = {name: loss.label for name, loss in LOSSES.items()}
+CHOICES = {name: list(SPECS[name].choices) for name, w in WIDGETS.items() if w == "select"}
+
+
+def _choice_labels(table: Mapping[str, Any] | tuple[str, ...]) -> dict[str, str]:
+    entries = table.items() if isinstance(table, Mapping) else ((c, None) for c in table)
+    return {c: getattr(entry, "label", c) for c, entry in entries}
+
+
+#: How a choice is shown: its engine entry's label where it has one (the losses), else its name.
+CHOICE_LABELS = {name: _choice_labels(SPECS[name].choices) for name in CHOICES}
+
+
+def help_text(name: str) -> str:
+    """The tooltip of a setting's widget: its spec's help, and what may be typed in a box."""
+    if KEYS[name] in NUMBER_BOXES:
+        return NUMBER_BOXES[KEYS[name]].help
+    spec = SPECS[name]
+    return f"{spec.help} Allowed: {spec.allowed()}." if spec.kind == "widths" else spec.help
 
 
 def hidden_text(hidden: tuple[int, ...]) -> str:
@@ -173,18 +212,12 @@ def batch_note(batch_size: int, train_images: int | None) -> str | None:
 
 def config_from_form(values: dict[str, Any]) -> NetConfig:
     """Widget values -> a validated config; raises ConfigError naming the field at fault."""
-    kwargs: dict[str, Any] = {}
-    for key, name in FIELDS.items():
-        if key in values:
-            value = values[key]
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ConfigError(f"{name}: must be a finite number")
-            kwargs[name] = value
+    kwargs: dict[str, Any] = {name: values[key] for key, name in FIELDS.items() if key in values}
     kwargs["hidden"] = parse_hidden(values.get(HIDDEN_KEY, ""))
     kwargs["batch_size"] = parse_batch(values.get(BATCH_KEY, "64"))
-    for name in ("epochs", "seed", "step_every", "augment_shift"):
-        if name in kwargs and isinstance(kwargs[name], float) and kwargs[name].is_integer():
-            kwargs[name] = int(kwargs[name])
+    for name, value in kwargs.items():  # a whole number from a box may arrive as 5.0
+        if SPECS[name].kind == "int" and isinstance(value, float) and value.is_integer():
+            kwargs[name] = int(value)
     try:
         return NetConfig(**kwargs)
     except TypeError as exc:
@@ -226,15 +259,10 @@ def to_query(config: NetConfig, preset: str = CUSTOM) -> dict[str, str]:
     """Only what differs from the defaults, so a shared link stays short and readable."""
     default = NetConfig()
     out: dict[str, str] = {"preset": preset} if preset != CUSTOM else {}
-    for name, value in config.to_dict().items():
-        if name == "extra" or value == default.to_dict()[name]:
-            continue
-        if name == "hidden":
-            out[name] = ",".join(str(h) for h in value) or "none"
-        elif isinstance(value, bool):
-            out[name] = "1" if value else "0"
-        else:
-            out[name] = str(value)
+    for name, spec in SPECS.items():
+        value = getattr(config, name)
+        if value != getattr(default, name):
+            out[name] = spec.text(value)
     return out
 
 
@@ -246,34 +274,14 @@ def from_query(params: dict[str, str]) -> tuple[NetConfig, str, list[str]]:
         problems.append(f"unknown preset {preset!r} in the link")
         preset = CUSTOM
     config = PRESETS[preset].config if preset != CUSTOM else NetConfig()
-    fields = config.to_dict()
     for name, text in params.items():
         if name == "preset":
             continue
-        if name not in fields or name == "extra":
+        if name not in SPECS:
             problems.append(f"unknown setting {name!r} in the link")
             continue
         try:
-            config = config.replace(**{name: _parse_value(name, text, fields[name])})
+            config = config.replace(**{name: SPECS[name].parse(name, text)})
         except ConfigError as exc:  # already names the field
             problems.append(str(exc))
-        except ValueError as exc:
-            problems.append(f"{name}: {exc}")
     return config, preset, problems
-
-
-def _parse_value(name: str, text: str, default: Any) -> Any:
-    if name == "hidden":
-        return () if text == "none" else parse_hidden(text)
-    if isinstance(default, bool):
-        if text not in ("0", "1"):
-            raise ValueError(f"{text!r} is not 0 or 1")
-        return text == "1"
-    if isinstance(default, int):
-        return int(text)
-    if isinstance(default, float):
-        value = float(text)
-        if not math.isfinite(value):
-            raise ValueError("must be a finite number")
-        return value
-    return text

@@ -86,7 +86,7 @@ def render_controls(snap: LiveSnapshot) -> None:
         value=float(snap.config.lr),
         format=form.LIVE_LR.format,
         key=f"lr_{snap.run_id}",
-        help=f"{form.LIVE_LR.allowed.capitalize()}. Applied from the next batch on.",
+        help=f"{form.LIVE_LR.help} Applied from the next batch on.",
     )
     problem = form.LIVE_LR.problem(lr)
     if problem:

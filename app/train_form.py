@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-
 import streamlit as st
 
 from app import form
 from app.plain_text import md_plain
 from app.state import get_registry
 from netlib import memory
-from netlib.config import ConfigError, NetConfig
+from netlib.config import SPECS, ConfigError, NetConfig
 from netlib.data.dataset import DataError
 from netlib.data.registry import DATASETS
 from netlib.prepare import split_indices
@@ -55,70 +53,22 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
         st.warning(f"Changed from the link: {md_plain(change)}")
     s = st.session_state
     choices = dataset_choices(uploads)
-    if s.get("f_dataset") not in choices:
-        s["f_dataset"] = "mnist-sample"
-    st.selectbox(
-        "Preset",
-        list(PRESET_LABELS),
-        key=form.PRESET_KEY,
-        persist_state=KEEP,
-        on_change=apply_preset,
-        format_func=PRESET_LABELS.get,
-    )
-    st.selectbox(
-        "Data set", list(choices), key="f_dataset", persist_state=KEEP, format_func=choices.get
-    )
+    data_key = form.KEYS["dataset"]
+    if s.get(data_key) not in choices:
+        s[data_key] = NetConfig().dataset
+    st.selectbox("Preset", list(PRESET_LABELS), key=form.PRESET_KEY, persist_state=KEEP,
+                 on_change=apply_preset, format_func=PRESET_LABELS.get,
+                 help=form.PRESET_HELP)  # fmt: skip
+    st.selectbox(SPECS["dataset"].label, list(choices), key=data_key, persist_state=KEEP,
+                 format_func=choices.get, help=form.help_text("dataset"))  # fmt: skip
     if s[form.PRESET_KEY] != form.CUSTOM:
         records = get_registry().store.list_runs()
-        dataset = s["f_dataset"]
+        dataset = s[data_key]
         st.caption(form.preset_claim(s[form.PRESET_KEY]))
         st.caption(form.preset_measured(s[form.PRESET_KEY], dataset, choices[dataset], records))
-    st.text_input(
-        "Hidden layers (widths, comma-separated; empty = none)",
-        key=form.HIDDEN_KEY,
-        persist_state=KEEP,
-    )
+    setting_widget(st, "hidden")
     estimate = st.empty()  # the memory estimate, filled once the whole config is known
-    c1, c2 = st.columns(2)
-    c1.selectbox("Activation", form.CHOICES["activation"], key="f_activation", persist_state=KEEP)
-    c2.selectbox(
-        "Loss",
-        form.CHOICES["loss"],
-        key="f_loss",
-        persist_state=KEEP,
-        format_func=form.LOSS_LABELS.get,
-    )
-    c1.selectbox("Optimizer", form.CHOICES["optimizer"], key="f_optimizer", persist_state=KEEP)
-    c2.selectbox("Init", form.CHOICES["init"], key="f_init", persist_state=KEEP)
-    shown: list[str] = []  # the number boxes on the page: only those must be in range
-    number = functools.partial(number_box, shown=shown)
-    if s["f_optimizer"] == "momentum":
-        number(c1, "f_momentum")
-        c2.checkbox("Nesterov", key="f_nesterov", persist_state=KEEP)
-    if s["f_init"] == "normal":
-        number(st, "f_init_scale")
-    lr_options = sorted(set(form.LR_CHOICES) | {float(s["f_lr"])})
-    st.select_slider(
-        "Learning rate (log scale)",
-        lr_options,
-        key="f_lr",
-        persist_state=KEEP,
-        format_func="{:g}".format,
-    )
-    c1, c2 = st.columns(2)
-    c1.selectbox("Schedule", form.CHOICES["schedule"], key="f_schedule", persist_state=KEEP)
-    if s["f_schedule"] == "step":
-        number(c2, "f_step_every")
-        number(c2, "f_step_gamma")
-    batch_options = list(dict.fromkeys([*form.BATCH_CHOICES, s[form.BATCH_KEY]]))
-    c1.selectbox("Batch size", batch_options, key=form.BATCH_KEY, persist_state=KEEP)
-    number(c2, "f_epochs")
-    number(c1, "f_l2")
-    number(c2, "f_dropout")
-    number(c1, "f_val_fraction")
-    number(c2, "f_seed")
-    c1.selectbox("dtype", form.CHOICES["dtype"], key="f_dtype", persist_state=KEEP)
-    number(c2, "f_augment_shift")
+    shown = draw_rows()
     values = {k: s[k] for k in form.FORM_KEYS if k in s}
     hidden = [k for k in form.NUMBER_BOXES if k in values and k not in shown]
     for key in hidden:  # a box switched off with a bad value in it: the default applies
@@ -144,12 +94,44 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     return config
 
 
-def number_box(container, key: str, shown: list[str]) -> None:
-    """A number box from its declaration (app/form.py NUMBER_BOXES), its range in the help."""
-    box = form.NUMBER_BOXES[key]
-    container.number_input(box.label, step=box.widget_step, format=box.format, key=key,
-                           persist_state=KEEP, help=f"{box.allowed.capitalize()}.")  # fmt: skip
-    shown.append(key)
+def draw_rows() -> list[str]:
+    """The settings of form.LAYOUT, row by row; returns the keys of the number boxes drawn
+    (only those must be in range)."""
+    shown: list[str] = []
+    columns = None
+    for row in form.LAYOUT:
+        if len(row) == 1:
+            places, columns = [st], None  # spans the width; the next pair starts new columns
+        else:
+            places = columns = columns or st.columns(2)
+        for place, name in zip(places, row, strict=True):
+            if name is not None and form.shown(name, st.session_state):
+                setting_widget(place, name)
+                if form.WIDGETS[name] == "number":
+                    shown.append(form.KEYS[name])
+    return shown
+
+
+def setting_widget(place, name: str) -> None:
+    """A setting's widget, labelled and explained by its spec (netlib/config.py)."""
+    key, label, kind = form.KEYS[name], SPECS[name].label, form.WIDGETS[name]
+    common = {"key": key, "persist_state": KEEP, "help": form.help_text(name)}
+    if kind == "select":
+        place.selectbox(label, form.CHOICES[name], format_func=form.CHOICE_LABELS[name].get,
+                        **common)  # fmt: skip
+    elif kind == "checkbox":
+        place.checkbox(label, **common)
+    elif kind == "text":
+        place.text_input(label, **common)
+    elif kind == "log_slider":  # 1, 2, 5 per decade, plus a value a link brought
+        options = sorted(set(form.LR_CHOICES) | {float(st.session_state[key])})
+        place.select_slider(label, options, format_func="{:g}".format, **common)
+    elif kind == "batch":
+        options = list(dict.fromkeys([*form.BATCH_CHOICES, st.session_state[key]]))
+        place.selectbox(label, options, **common)
+    else:  # no browser-side bounds: the server checks the range and says what is allowed
+        box = form.NUMBER_BOXES[key]
+        place.number_input(box.label, step=box.widget_step, format=box.format, **common)
 
 
 def training_images(config: NetConfig) -> int | None:

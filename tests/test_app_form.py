@@ -3,7 +3,7 @@
 import pytest
 
 from app import form
-from netlib.config import ConfigError, NetConfig
+from netlib.config import SPECS, ConfigError, NetConfig
 from netlib.presets import PRESETS
 
 
@@ -76,3 +76,46 @@ def test_absurd_form_values_are_refused(change, words):
     values = form.form_values(NetConfig()) | change
     with pytest.raises(ConfigError, match=words):
         form.config_from_form(values)
+
+
+# -- the form is built from NetConfig's specs -----------------------------------------------
+def test_the_layout_places_every_setting_once_and_only_adams_betas_stay_off_the_form():
+    placed = [name for row in form.LAYOUT for name in row if name]
+    assert len(placed) == len(set(placed)) and set(form.SHOWN_WHEN) <= set(placed)
+    assert set(SPECS) - set(form.FORM_SETTINGS) == {"beta1", "beta2"}
+    assert all(len(row) in (1, 2) for row in form.LAYOUT)
+
+
+def test_the_number_boxes_keep_todays_ranges_from_the_specs():
+    assert form.NUMBER_RANGES == {
+        "f_momentum": (0.0, 0.999),
+        "f_init_scale": (1e-4, 10.0),
+        "f_step_every": (1, 5000),
+        "f_step_gamma": (0.01, 1.0),
+        "f_epochs": (1, 5000),
+        "f_l2": (0.0, 10.0),
+        "f_dropout": (0.0, 0.95),
+        "f_val_fraction": (0.0, 0.9),
+        "f_seed": (0, 2**32 - 1),
+        "f_augment_shift": (0, 4),
+    }
+    for key, box in form.NUMBER_BOXES.items():
+        spec = SPECS[form.FIELDS[key]]
+        assert (box.low, box.high) == spec.form_range() and box.label == spec.label
+        assert box.help.startswith(spec.help) and box.help.endswith(f"{box.allowed[1:]}.")
+    assert (form.LIVE_LR.low, form.LIVE_LR.high) == SPECS["lr"].form_range() == (1e-7, 1e4)
+
+
+def test_every_control_has_its_specs_help_and_the_choices_are_the_engines():
+    for name in form.FORM_SETTINGS:
+        assert form.help_text(name).startswith(SPECS[name].help), name
+    assert form.CHOICES["loss"] == list(SPECS["loss"].choices)
+    assert form.CHOICE_LABELS["loss"]["cross_entropy"] == "softmax cross-entropy"
+    assert form.CHOICE_LABELS["activation"]["relu"] == "relu"  # no label: the name
+
+
+def test_links_are_read_by_the_specs():
+    cfg, _, problems = form.from_query({"nesterov": "1", "beta2": "0.99", "epochs": "5.0"})
+    assert (cfg.nesterov, cfg.beta2, cfg.epochs) == (True, 0.99, NetConfig().epochs)
+    assert problems == ["epochs: '5.0' is not a whole number"]
+    assert form.to_query(cfg) == {"nesterov": "1", "beta2": "0.99"}

@@ -15,6 +15,7 @@ from reliability_helpers import (
 )
 
 from app import form, state, tab_state
+from netlib.config import SPECS
 
 
 @pytest.fixture
@@ -167,6 +168,17 @@ def test_every_number_box_is_declared_once_with_its_range_in_its_help(page):
         widget = at.number_input(key=key)
         assert widget.label == box.label and box.allowed.capitalize() in widget.help, key
         assert (widget.min, widget.max) == (None, None), key  # checked by the server instead
+
+
+def test_every_control_of_the_train_form_explains_itself_with_its_settings_help(page):
+    at = page(optimizer="momentum", init="normal", schedule="step")
+    kinds = ("selectbox", "text_input", "number_input", "checkbox", "select_slider")
+    widgets = {w.key: w for kind in kinds for w in getattr(at, kind) if w.key in form.FORM_KEYS}
+    assert set(widgets) == set(form.FORM_KEYS)  # every setting of the form is on the page
+    assert widgets[form.PRESET_KEY].help == form.PRESET_HELP
+    for name, key in form.KEYS.items():
+        assert widgets[key].help == form.help_text(name) and SPECS[name].help in widgets[key].help
+        assert widgets[key].label == SPECS[name].label
 
 
 @pytest.mark.browser
