@@ -12,8 +12,8 @@ from app import tab_state
 from app.plain_text import md_plain
 from app.train_form import dataset_choices
 from app.uploads import UPLOAD_TYPES, add_upload, uploaded_choices
-from netlib import analysis
-from netlib.data import registry as data_registry
+from netlib import scoring
+from netlib.data import catalog as data_registry
 from netlib.data.dataset import DataError, Dataset
 from runlayer.errors import RunError
 from runlayer.registry import UploadInUseError
@@ -94,9 +94,9 @@ def _summary(dataset_id: str, fingerprint: tuple, _ds: Dataset) -> dict[str, np.
     """Class counts and mean images, once per data set (60,000 images take a moment)."""
     k = _ds.num_classes
     return {
-        "train_counts": analysis.class_counts(_ds.train_labels, k),
-        "test_counts": analysis.class_counts(_ds.test_labels, k),
-        "means": analysis.mean_images(_ds.train_images, _ds.train_labels, k),
+        "train_counts": scoring.class_counts(_ds.train_labels, k),
+        "test_counts": scoring.class_counts(_ds.test_labels, k),
+        "means": scoring.mean_images(_ds.train_images, _ds.train_labels, k),
     }
 
 
@@ -124,7 +124,7 @@ def sample_grid(ds: Dataset) -> None:
     images = ds.train_images if split == "train" else ds.test_images
     labels = ds.train_labels if split == "train" else ds.test_labels
     per_class, seed = st.session_state["keep_data_per_class"], st.session_state["keep_data_seed"]
-    rows = analysis.class_samples(labels, ds.num_classes, per_class, seed)
+    rows = scoring.class_samples(labels, ds.num_classes, per_class, seed)
     if rows.size == 0:
         st.info(f"The {split} split is empty.")
         return

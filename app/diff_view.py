@@ -14,7 +14,7 @@ from app import run_picker, tab_state
 from app.plain_text import md_plain
 from app.run_picker import Inspection
 from figures.theme import BAD, GOOD
-from netlib import insight, metrics
+from netlib import confusions, metrics
 from runlayer.records import RunRecord, RunStatus
 
 A_KEY, B_KEY, CHECKPOINT_KEY = "keep_diff_a", "keep_diff_b", "keep_diff_checkpoint"
@@ -119,7 +119,7 @@ def totals(ia: Inspection, ib: Inspection, fixed: np.ndarray, introduced: np.nda
 
 def pair_line(ia: Inspection, ib: Inspection, fixed: np.ndarray, introduced: np.ndarray) -> None:
     """The pair the Pair lens looks at (4 and 9 by default), both ways, in one sentence."""
-    a, b = insight.resolve_pair(tab_state.pair(), ia.evaluation.confusion())
+    a, b = confusions.resolve_pair(tab_state.pair(), ia.evaluation.confusion())
     names, cma, cmb = ia.names, ia.evaluation.confusion(), ib.evaluation.confusion()
     na, nb = names[a], names[b]
 
@@ -157,13 +157,13 @@ def cell_samples(ia: Inspection, ib: Inspection) -> None:
         return
     t, p, change = (int(v) for v in cell)
     y, pa, pb = ia.evaluation.labels, ia.evaluation.pred, ib.evaluation.pred
-    index = insight.diff_cell_samples(y, pa, pb, t, p, change)
+    index = confusions.diff_cell_samples(y, pa, pb, t, p, change)
     what = (
         f"true {names[t]} that A took for {names[p]} and B gets right"
-        if change == insight.FIXED
+        if change == confusions.FIXED
         else f"true {names[t]} that A got right and B takes for {names[p]}"
     )
-    kind = "Fixed" if change == insight.FIXED else "Introduced"
+    kind = "Fixed" if change == confusions.FIXED else "Introduced"
     st.markdown(f"**{kind}**: {len(index):,} {what}.")
     if len(index) == 0:
         st.info("No test sample falls in this cell.")
@@ -177,6 +177,6 @@ def cell_samples(ia: Inspection, ib: Inspection) -> None:
         titles,
         cols=10,
         max_value=ia.data.max_value,
-        colors=[GOOD if change == insight.FIXED else BAD] * len(shown),
+        colors=[GOOD if change == confusions.FIXED else BAD] * len(shown),
     )
     st.plotly_chart(fig, key="diff_grid")

@@ -14,11 +14,11 @@ import streamlit as st
 
 import figures
 from app.plain_text import md_plain
-from netlib import insight, preprocess
+from netlib import confusions, drawing
 from netlib.config import NetConfig
 from netlib.modelfile import ModelFileError
 from netlib.network import MLP
-from netlib.prepare import scale_images
+from netlib.training_data import scale_images
 from runlayer.errors import NoWeightsError, RunNotFoundError
 from runlayer.records import RunRecord
 
@@ -68,11 +68,11 @@ def show_prediction(rgba: np.ndarray | None, model: Model) -> None:
         st.info(DRAW_HINT)
         return
     try:
-        ink = preprocess.ink_from_rgba(rgba)
+        ink = drawing.ink_from_rgba(rgba)
     except ValueError as exc:
         st.error(f"The canvas sent an image this page cannot read: {exc}")
         return
-    image = preprocess.drawing_to_image(ink, model.image_shape, model.max_value)
+    image = drawing.drawing_to_image(ink, model.image_shape, model.max_value)
     if image is None:
         st.info(DRAW_HINT)
         return
@@ -83,7 +83,7 @@ def show_prediction(rgba: np.ndarray | None, model: Model) -> None:
         )
         return
     x = scale_images(image[None], model.max_value, model.net.dtype.name)[0]
-    proba, acts = insight.explain_input(model.net, x, model.config.loss)
+    proba, acts = confusions.explain_input(model.net, x, model.config.loss)
     names = model.class_names
     st.plotly_chart(figures.probability_bars(proba, names), key="draw_proba")
     h, w = model.image_shape

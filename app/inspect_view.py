@@ -15,7 +15,7 @@ from app import navigation
 from app.run_picker import Inspection
 from app.tab_state import set_pair
 from figures.theme import BAD, GOOD
-from netlib import analysis, metrics
+from netlib import metrics, scoring
 
 CHART_KEY, CELL_KEY = "cm_chart", "keep_cell"
 PER_PAGE = 40
@@ -27,7 +27,7 @@ def short(name: str, n: int = 6) -> str:
     return name if len(name) <= n else name[: n - 1] + "…"
 
 
-def rows_frame(rows: analysis.SampleRows, names: list[str]) -> pd.DataFrame:
+def rows_frame(rows: scoring.SampleRows, names: list[str]) -> pd.DataFrame:
     top = [
         " · ".join(f"{names[c]} {p:.0%}" for c, p in zip(cs, ps, strict=True))
         for cs, ps in zip(rows.top_classes, rows.top_proba, strict=True)
@@ -43,18 +43,18 @@ def rows_frame(rows: analysis.SampleRows, names: list[str]) -> pd.DataFrame:
     )
 
 
-def paged(rows: analysis.SampleRows, key: str) -> analysis.SampleRows:
+def paged(rows: scoring.SampleRows, key: str) -> scoring.SampleRows:
     """One page of rows, with a page number input when they do not fit on one."""
-    _, _, pages = analysis.page_bounds(len(rows), 1, PER_PAGE)
+    _, _, pages = scoring.page_bounds(len(rows), 1, PER_PAGE)
     if st.session_state.get(key, 1) > pages:
         st.session_state[key] = 1
     page = st.number_input("Page", 1, pages, key=key) if pages > 1 else 1
-    start, stop, _ = analysis.page_bounds(len(rows), page, PER_PAGE)
+    start, stop, _ = scoring.page_bounds(len(rows), page, PER_PAGE)
     st.caption(f"Showing {start + 1}–{stop} of {len(rows):,}")
     return rows.page(start, stop)
 
 
-def tiles(inspection: Inspection, rows: analysis.SampleRows, titles: list[str], key: str) -> None:
+def tiles(inspection: Inspection, rows: scoring.SampleRows, titles: list[str], key: str) -> None:
     fig = figures.image_grid(
         inspection.data.test_images[rows.index],
         titles,
@@ -76,7 +76,7 @@ def predictions(inspection: Inspection) -> None:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     c1.radio(
         "Show",
-        analysis.WHICH_SAMPLES,
+        scoring.WHICH_SAMPLES,
         key="keep_pred_show",
         persist_state="session",
         horizontal=True,
@@ -84,7 +84,7 @@ def predictions(inspection: Inspection) -> None:
     )
     c2.button("🔀 Other samples", key="pred_shuffle", on_click=_new_seed)
     evaluation, names = inspection.evaluation, inspection.names
-    index = analysis.prediction_sample(
+    index = scoring.prediction_sample(
         evaluation.correct,
         30,
         st.session_state["keep_pred_seed"],
@@ -93,7 +93,7 @@ def predictions(inspection: Inspection) -> None:
     if len(index) == 0:
         st.info("No such test sample.")
         return
-    rows = analysis.sample_rows(evaluation, index)
+    rows = scoring.sample_rows(evaluation, index)
     titles = [
         f"{'✓' if t == p else '✗'} {short(names[p])} {c:.0%}"
         for t, p, c in zip(rows.true, rows.pred, rows.confidence, strict=True)
@@ -156,7 +156,7 @@ def cell_samples(inspection: Inspection) -> None:
         st.info("Click a cell of the confusion matrix to see its samples.")
         return
     t, p = cell
-    rows = analysis.cell_rows(inspection.evaluation, t, p)
+    rows = scoring.cell_rows(inspection.evaluation, t, p)
     names = inspection.names
     st.markdown(
         f"Test samples with **true {names[t]}, predicted {names[p]}**: {len(rows):,}, "
@@ -197,7 +197,7 @@ def gallery(inspection: Inspection) -> None:
         format_func=lambda b: "most confident first" if b else "least confident first",
     )
     t, p = st.session_state["keep_gal_true"], st.session_state["keep_gal_pred"]
-    rows = analysis.misclassified_rows(
+    rows = scoring.misclassified_rows(
         inspection.evaluation,
         None if t < 0 else t,
         None if p < 0 else p,

@@ -13,7 +13,7 @@ import streamlit as st
 import figures
 from app import tab_state
 from app.run_picker import Inspection
-from netlib import insight
+from netlib import confusions
 
 A_KEY, B_KEY = "lens_a", "lens_b"
 EPOCH_KEY, CM_KEY, SEEN_KEY = "keep_lens_cm_epoch", "lens_cm_chart", "lens_cm_seen"
@@ -48,7 +48,7 @@ def choose_pair(inspection: Inspection) -> tuple[int, int]:
     """Class A and class B pickers, opened on the tab's pair (else 4 and 9)."""
     apply_matrix_click()
     names = inspection.names
-    a, b = insight.resolve_pair(tab_state.pair(), inspection.evaluation.confusion())
+    a, b = confusions.resolve_pair(tab_state.pair(), inspection.evaluation.confusion())
     st.session_state[A_KEY], st.session_state[B_KEY] = a, b
     c1, c2, c3 = st.columns([2, 2, 1], vertical_alignment="bottom")
     classes = list(range(len(names)))
@@ -60,10 +60,10 @@ def choose_pair(inspection: Inspection) -> tuple[int, int]:
 
 # -- the study, computed once per run, epoch and pair -----------------------------------------
 @st.cache_data(max_entries=16, show_spinner="Looking at the pair…")
-def _study(run_id: str, epoch, a: int, b: int, _inspection: Inspection) -> insight.PairStudy:
+def _study(run_id: str, epoch, a: int, b: int, _inspection: Inspection) -> confusions.PairStudy:
     """Cached per (run, epoch, pair): a saved epoch's weights never change."""
     ds, evaluation = _inspection.data, _inspection.evaluation
-    return insight.study_pair(
+    return confusions.study_pair(
         _inspection.net,
         ds.test_images,
         evaluation.labels,
@@ -76,13 +76,13 @@ def _study(run_id: str, epoch, a: int, b: int, _inspection: Inspection) -> insig
     )
 
 
-def study(inspection: Inspection, a: int, b: int) -> insight.PairStudy:
+def study(inspection: Inspection, a: int, b: int) -> confusions.PairStudy:
     epoch = inspection.record.best_epoch if inspection.epoch == "best" else inspection.epoch
     return _study(inspection.record.id, (inspection.epoch, epoch), a, b, inspection)
 
 
 # -- sections ---------------------------------------------------------------------------------
-def summary(inspection: Inspection, s: insight.PairStudy) -> None:
+def summary(inspection: Inspection, s: confusions.PairStudy) -> None:
     na, nb = inspection.names[s.a], inspection.names[s.b]
     c1, c2, c3, c4 = st.columns(4)
     c1.metric(f"True {na} taken for {nb}", f"{len(s.a_as_b):,} of {len(s.margins_a):,}")
@@ -97,13 +97,13 @@ def summary(inspection: Inspection, s: insight.PairStudy) -> None:
     c4.metric("Test accuracy (all classes)", f"{inspection.evaluation.accuracy:.2%}")
 
 
-def means(inspection: Inspection, s: insight.PairStudy) -> None:
+def means(inspection: Inspection, s: confusions.PairStudy) -> None:
     na, nb = inspection.names[s.a], inspection.names[s.b]
     st.plotly_chart(figures.pair_means_figure(s.mean_a, s.mean_b, na, nb), key="lens_means")
     st.caption(f"Right: blue where {na}s have more ink on average, red where {nb}s do.")
 
 
-def margins(inspection: Inspection, s: insight.PairStudy) -> None:
+def margins(inspection: Inspection, s: confusions.PairStudy) -> None:
     na, nb = inspection.names[s.a], inspection.names[s.b]
     fig = figures.margin_histogram(s.margins_a, s.margins_b, na, nb)
     st.plotly_chart(fig, key="lens_margins")
@@ -119,7 +119,7 @@ def _tile_titles(inspection: Inspection, index: np.ndarray, a: int, b: int) -> l
     return [f"#{i} {p[i, a]:.0%}/{p[i, b]:.0%}" for i in index]
 
 
-def confused(inspection: Inspection, s: insight.PairStudy) -> None:
+def confused(inspection: Inspection, s: confusions.PairStudy) -> None:
     """Both ways side by side: the most confident mistakes, each under its saliency."""
     names, data = inspection.names, inspection.data
     left, right = st.columns(2)
@@ -151,7 +151,7 @@ def confused(inspection: Inspection, s: insight.PairStudy) -> None:
     )
 
 
-def closer(inspection: Inspection, s: insight.PairStudy) -> None:
+def closer(inspection: Inspection, s: confusions.PairStudy) -> None:
     """One confused sample, large: its saliency and all its class probabilities."""
     shown = {int(i): (s.saliency_a_as_b[n], "a") for n, i in enumerate(s.a_as_b[:TILES])}
     shown |= {int(i): (s.saliency_b_as_a[n], "b") for n, i in enumerate(s.b_as_a[:TILES])}
@@ -173,7 +173,7 @@ def closer(inspection: Inspection, s: insight.PairStudy) -> None:
     right.plotly_chart(bars, key="lens_closer_proba")
 
 
-def units(inspection: Inspection, s: insight.PairStudy) -> None:
+def units(inspection: Inspection, s: confusions.PairStudy) -> None:
     """The first-layer units that separate the pair most, or the weight difference map."""
     names, shape, w0 = inspection.names, inspection.data.image_shape, inspection.net.weights[0]
     na, nb = names[s.a], names[s.b]
@@ -206,7 +206,7 @@ def timeline(store, inspection: Inspection, a: int, b: int) -> None:
     """a→b and b→a errors after every epoch, and the whole matrix at a chosen epoch."""
     names = inspection.names
     cms = store.confusions(inspection.record.id)
-    epochs, ab, ba = insight.pair_timeline(cms, a, b)
+    epochs, ab, ba = confusions.pair_timeline(cms, a, b)
     fig = figures.confusion_timeline(epochs, ab, ba, names[a], names[b])
     if 0 < len(epochs) <= 20:
         fig.update_xaxes(dtick=1)  # whole epochs only (automatic ticks repeat labels)

@@ -15,7 +15,7 @@ from app.data_view import needs_download
 from app.live_view import STATUS_ICONS
 from app.plain_text import md_plain
 from app.tab_state import watched_run
-from netlib import analysis
+from netlib import scoring
 from netlib.config import NetConfig
 from netlib.data.dataset import DataError, Dataset
 from netlib.modelfile import ModelFileError
@@ -36,7 +36,7 @@ class Inspection:
     config: NetConfig
     epoch: int | str
     data: Dataset
-    evaluation: analysis.Evaluation
+    evaluation: scoring.Evaluation
 
     @property
     def names(self) -> list[str]:
@@ -127,7 +127,7 @@ def choose_epoch(store, record: RunRecord) -> int | str | None:
 @st.cache_data(max_entries=8, show_spinner="Evaluating the network on the test set…")
 def _evaluated(run_id: str, epoch, dataset_id: str, loss: str, _net: MLP, _ds: Dataset):
     """Cached per (run, epoch): a saved epoch's weights never change, and ids are never reused."""
-    return analysis.evaluate(_net, _ds.test_images, _ds.test_labels, _ds.max_value, loss)
+    return scoring.evaluate(_net, _ds.test_images, _ds.test_labels, _ds.max_value, loss)
 
 
 def load(registry, record: RunRecord, checkpoint: int | str) -> Inspection | None:

@@ -9,10 +9,10 @@ from app.plain_text import md_plain
 from app.state import get_registry
 from netlib import memory
 from netlib.config import SPECS, ConfigError, NetConfig
+from netlib.data.catalog import DATASETS
 from netlib.data.dataset import DataError
-from netlib.data.registry import DATASETS
-from netlib.prepare import split_indices
 from netlib.presets import PRESETS
+from netlib.training_data import split_indices
 
 KEEP = "session"  # widget values survive page switches and conditional hiding
 PRESET_LABELS = {form.CUSTOM: "Custom"} | {pid: p.label for pid, p in PRESETS.items()}

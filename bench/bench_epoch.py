@@ -29,8 +29,8 @@ import numpy as np
 from common import load_mnist, numpy_blas_threads, print_table, wait_for_idle, write_result
 
 from netlib.config import NetConfig
-from netlib.prepare import prepare
 from netlib.trainer import EndEvent, Trainer
+from netlib.training_data import prepare
 
 ARCHS = {
     "small": dict(

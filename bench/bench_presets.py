@@ -16,9 +16,9 @@ import time
 
 from common import load_digits, load_mnist, numpy_blas_threads, print_table, write_result
 
-from netlib.prepare import prepare
 from netlib.presets import PRESETS
 from netlib.trainer import EpochEvent, Trainer
+from netlib.training_data import prepare
 
 
 def run_preset(preset_id: str, datasets: dict, epochs: int | None) -> dict:

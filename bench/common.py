@@ -52,7 +52,7 @@ def load_mnist(mnist_dir: str | Path | None = None) -> Dataset:
     if not folder.is_dir():
         raise SystemExit(f"no MNIST folder at {folder}: pass --mnist-dir or set NETLIB_MNIST_DIR")
     try:
-        from netlib.data.registry import load_dataset
+        from netlib.data.catalog import load_dataset
     except ImportError:
         load_dataset = None
     if load_dataset is not None:
@@ -70,7 +70,7 @@ def load_mnist(mnist_dir: str | Path | None = None) -> Dataset:
 
 def load_digits() -> Dataset:
     """The bundled 8x8 digits with their fixed 1,437 / 360 split (built from shared/data/digits)."""
-    from netlib.data.registry import load_dataset
+    from netlib.data.catalog import load_dataset
 
     return load_dataset("digits-8x8")
 

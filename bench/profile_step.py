@@ -17,9 +17,9 @@ import pstats
 from bench_epoch import ARCHS
 from common import load_mnist, numpy_blas_threads
 
-from netlib.prepare import prepare
 from netlib.presets import PRESETS
 from netlib.trainer import Trainer
+from netlib.training_data import prepare
 
 
 def main() -> None:

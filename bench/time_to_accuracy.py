@@ -23,9 +23,9 @@ import time
 
 from common import load_mnist, numpy_blas_threads, wait_for_idle, write_result
 
-from netlib.prepare import prepare
 from netlib.presets import PRESETS
 from netlib.trainer import BatchEvent, EpochEvent, Trainer
+from netlib.training_data import prepare
 
 OVERRIDES = {
     # option: (config field, type)

@@ -109,9 +109,9 @@ class ProgressPrinter:
 
 def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
     from netlib.data import DataError
-    from netlib.data.registry import load_dataset
+    from netlib.data.catalog import load_dataset
     from netlib.modelfile import save_model
-    from netlib.prepare import prepare
+    from netlib.training_data import prepare
 
     config = config_from_args(args)
     if args.save is not None:

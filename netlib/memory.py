@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 
 from netlib.config import ConfigError, NetConfig
-from netlib.prepare import split_indices
 from netlib.sizes import SizeError, format_size, parse_size
+from netlib.training_data import split_indices
 
 BUDGET_ENV = "NETLIB_MEMORY_BUDGET"
 MACHINE_FRACTION = 0.5  # of the machine's memory, shared by the runs allowed at once

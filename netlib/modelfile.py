@@ -21,7 +21,7 @@ MAX_LAYERS = 64
 MAX_MODEL_BYTES = 4 * 2**30  # unpacked: a zip bomb cannot make loading allocate more
 MAX_HEADER_BYTES = 2**20  # config + meta JSON: a few KB in practice
 MAX_JSON_DEPTH = 32  # our header nests 3 deep; json itself would recurse until it crashes
-MAX_MAX_VALUE = 255  # meta max_value: images are uint8 (netlib.preprocess.drawing_to_image)
+MAX_MAX_VALUE = 255  # meta max_value: images are uint8 (netlib.drawing.drawing_to_image)
 MAX_NAME_CHARS = 1000  # meta: a class name, a run id or a data set id
 _NPY_HEADER_SLACK = 2**16  # an .npy header is 128 bytes; numpy refuses headers over 10,000
 

@@ -21,8 +21,8 @@ from netlib.losses import LOSSES
 from netlib.metrics import confusion_matrix
 from netlib.network import MLP
 from netlib.optimizers import make_optimizer
-from netlib.prepare import PreparedData, random_shift
 from netlib.schedules import SCHEDULES
+from netlib.training_data import PreparedData, random_shift
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class UploadInUseError(RunError):
 
 def default_loader(dataset_id: str, progress: Callable | None = None) -> Dataset:
     """The data registry, imported only when a run first needs data."""
-    from netlib.data.registry import load_dataset
+    from netlib.data.catalog import load_dataset
 
     return load_dataset(dataset_id, progress=progress)
 

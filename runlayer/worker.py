@@ -16,8 +16,8 @@ import numpy as np
 
 from netlib.data.dataset import DataError, Dataset
 from netlib.network import MLP
-from netlib.prepare import PreparedData, prepare
 from netlib.trainer import BatchEvent, EpochEvent, Trainer
+from netlib.training_data import PreparedData, prepare
 from runlayer.errors import StoreError
 from runlayer.live import LiveRun
 from runlayer.records import EPOCH_COLUMNS, RunStatus

@@ -23,9 +23,9 @@ from app import state
 from app.live_chart import COMPONENT_NAME as LIVE_CHART_NAME
 from netlib import metrics
 from netlib.config import NetConfig
+from netlib.data.catalog import load_dataset
 from netlib.data.dataset import Dataset
-from netlib.data.registry import load_dataset
-from netlib.prepare import scale_images
+from netlib.training_data import scale_images
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBSET = "mnist-lens-subset"

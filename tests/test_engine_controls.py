@@ -8,8 +8,8 @@ from synthetic_data import synthetic_dataset
 
 from netlib.config import ConfigError, NetConfig
 from netlib.controls import RunControls, check_lr
-from netlib.prepare import prepare
 from netlib.trainer import BatchEvent, Trainer
+from netlib.training_data import prepare
 
 
 def _until(predicate, what, seconds=30.0):

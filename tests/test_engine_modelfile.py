@@ -296,7 +296,7 @@ def test_any_meta_or_config_loads_for_the_pages_or_is_a_model_file_error(meta, c
     """Whatever a file's meta and config hold: ModelFileError, or a model the Draw page can
     read a drawing with (the code after the canvas, as pages/draw.py runs it)."""
     from app.draw_view import Model
-    from netlib import preprocess
+    from netlib import drawing
 
     net, cfg = _model()
     good = model_bytes(net, cfg)
@@ -309,5 +309,5 @@ def test_any_meta_or_config_loads_for_the_pages_or_is_a_model_file_error(meta, c
     model = Model.from_saved(*loaded)
     ink = np.zeros((40, 40))
     ink[5:35, 18:22] = 1.0
-    image = preprocess.drawing_to_image(ink, model.image_shape, model.max_value)
+    image = drawing.drawing_to_image(ink, model.image_shape, model.max_value)
     assert image.size == model.net.sizes[0] and len(model.class_names) == model.net.sizes[-1]

@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 
+from netlib.data.catalog import load_dataset
 from netlib.data.dataset import Dataset
-from netlib.data.registry import load_dataset
-from netlib.prepare import prepare
 from netlib.presets import PRESETS
 from netlib.trainer import Trainer
+from netlib.training_data import prepare
 
 SHORT = {
     "classic-sigmoid": {"epochs": 2},

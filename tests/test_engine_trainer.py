@@ -8,8 +8,8 @@ import pytest
 from synthetic_data import synthetic_dataset
 
 from netlib.config import NetConfig
-from netlib.prepare import prepare
 from netlib.trainer import BatchEvent, EndEvent, EpochEvent, Trainer
+from netlib.training_data import prepare
 
 
 def _trainer(listeners=None, **changes):

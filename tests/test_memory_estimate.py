@@ -16,7 +16,7 @@ import pytest
 
 from netlib import memory
 from netlib.config import NetConfig
-from netlib.data.registry import load_dataset
+from netlib.data.catalog import load_dataset
 from netlib.memory import BUILTIN_SHAPES, DataShape, MemoryBudgetError
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from synthetic_data import synthetic_dataset
 
 from app import navigation, state, uploads
 from netlib.config import NetConfig
-from netlib.data import registry as data_registry
+from netlib.data import catalog as data_registry
 from netlib.data.dataset import DataError
 
 

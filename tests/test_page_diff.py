@@ -7,7 +7,7 @@ import numpy as np
 from apptest_helpers import TINY, array, chart, evaluated, goto
 
 from app import diff_view, navigation
-from netlib import insight, metrics
+from netlib import confusions, metrics
 from netlib.config import NetConfig
 
 RUNS = {
@@ -52,13 +52,13 @@ def test_fixed_and_introduced_mistakes_and_the_samples_behind_a_cell(app, home):
     assert f"run B {cmb[4, 9] + cmb[9, 4]} (4→9: {cmb[4, 9]}, 9→4: {cmb[9, 4]})" in line
     assert any("Click a cell" in i.value for i in app.info)
 
-    for which, matrix in ((insight.FIXED, fixed), (insight.INTRODUCED, intro)):
+    for which, matrix in ((confusions.FIXED, fixed), (confusions.INTRODUCED, intro)):
         t, p = np.unravel_index(matrix.argmax(), matrix.shape)
         click = {"points": [{"x": int(p), "y": int(t), "customdata": [int(t), int(p), which]}]}
         app.session_state[diff_view.CHART_KEY] = {"selection": click}
         app.run()
         assert not app.exception, app.exception
-        expected = insight.diff_cell_samples(y, pred_a, pred_b, t, p, which)
+        expected = confusions.diff_cell_samples(y, pred_a, pred_b, t, p, which)
         assert len(expected) == matrix[t, p]
         titles = [a["text"] for a in chart(app, "diff_grid")["layout"]["annotations"]]
         assert titles == [f"#{i} A:{pred_a[i]} B:{pred_b[i]}" for i in expected]

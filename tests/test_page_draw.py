@@ -11,9 +11,9 @@ from apptest_helpers import TINY, array, chart, goto
 from streamlit.testing.v1 import AppTest
 
 from app import navigation, run_picker
-from netlib import insight, preprocess
+from netlib import confusions, drawing
 from netlib.config import NetConfig
-from netlib.prepare import scale_images
+from netlib.training_data import scale_images
 from runlayer.store import RunStore
 
 RUNS = {
@@ -71,11 +71,11 @@ def test_the_page_with_an_empty_canvas_asks_for_a_drawing(app, home):
 def test_a_drawing_gets_the_networks_probabilities_image_and_activations(home, name, shape, top):
     run_id = home[1][name]
     at = predict(home[0], run_id, seven())
-    image = preprocess.drawing_to_image(preprocess.ink_from_rgba(seven()), shape, top)
+    image = drawing.drawing_to_image(drawing.ink_from_rgba(seven()), shape, top)
     assert image.max() == top
     net, config, _ = RunStore(home[0]).load_weights(run_id, "last")
     x = scale_images(image[None], top, config.dtype)[0]
-    proba, acts = insight.explain_input(net, x, config.loss)
+    proba, acts = confusions.explain_input(net, x, config.loss)
 
     bars = chart(at, "draw_proba")["data"][0]
     np.testing.assert_allclose(array(bars["y"]), proba, rtol=1e-5)

@@ -6,11 +6,11 @@ from apptest_helpers import array, chart, close_app, goto, new_app
 from streamlit.testing.v1 import AppTest
 
 from app import inspect_view, navigation, run_picker, state, tab_state
-from netlib import analysis, metrics
+from netlib import metrics, scoring
 from netlib.config import NetConfig
-from netlib.data.registry import load_dataset
+from netlib.data.catalog import load_dataset
 from netlib.network import MLP
-from netlib.prepare import scale_images
+from netlib.training_data import scale_images
 
 TINY = NetConfig(hidden=(16,), activation="relu", epochs=2, batch_size=64, seed=3)
 
@@ -91,8 +91,8 @@ def test_matrix_report_and_a_clicked_cell_list_exactly_its_samples(app):
 
 def test_predictions_grid_marks_right_and_wrong(app, monkeypatch):
     calls = []
-    real = analysis.evaluate
-    monkeypatch.setattr(analysis, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = scoring.evaluate
+    monkeypatch.setattr(scoring, "evaluate", lambda *a, **k: calls.append(1) or real(*a, **k))
     train()
     goto(app, navigation.INSPECT.script)
     app.radio(key="keep_pred_show").set_value("wrong").run()

@@ -29,9 +29,9 @@ from reliability_helpers import (
 )
 
 from app import state, tab_state
-from netlib.data.registry import load_dataset
-from netlib.prepare import prepare
+from netlib.data.catalog import load_dataset
 from netlib.trainer import EpochEvent, Trainer
+from netlib.training_data import prepare
 from runlayer import ACTIVE_STATUSES, RunStore, worker
 
 pytestmark = pytest.mark.slow

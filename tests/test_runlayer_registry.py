@@ -10,8 +10,8 @@ from synthetic_data import synthetic_dataset
 
 from netlib.config import MAX_EPOCHS, NetConfig
 from netlib.data.dataset import DataError
-from netlib.prepare import prepare
 from netlib.trainer import EpochEvent, Trainer
+from netlib.training_data import prepare
 from runlayer import ACTIVE_STATUSES
 
 DATA = synthetic_dataset()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from synthetic_data import synthetic_dataset
 
-from netlib import analysis
+from netlib import scoring
 from netlib.config import NetConfig
 from netlib.data.dataset import DataError
 from runlayer import RunError, RunRegistry, StoreError
@@ -94,7 +94,7 @@ def test_after_a_restart_the_upload_trains_and_scores_on_the_same_images(make_re
         np.testing.assert_array_equal(getattr(back, name), getattr(ds, name))
     assert back.name == "digits.csv" and back.class_names == ds.class_names
     net, config, _ = second.store.load_weights(run_id, "last")
-    ev = analysis.evaluate(net, back.test_images, back.test_labels, back.max_value, config.loss)
+    ev = scoring.evaluate(net, back.test_images, back.test_labels, back.max_value, config.loss)
     assert float(ev.correct.mean()) == pytest.approx(recorded, abs=1e-12)
     rerun = second.start(cfg(info.id, epochs=1))  # and it still trains on it
     assert second.wait(rerun, 30) == "finished"

@@ -1,8 +1,8 @@
 """Data sets: one registry that returns uint8 images (N, H, W), integer labels and class names."""
 
+from netlib.data.catalog import DATASETS, DatasetInfo, is_cached, load_dataset
 from netlib.data.dataset import DataError, Dataset
 from netlib.data.idx import read_idx, write_idx
-from netlib.data.registry import DATASETS, DatasetInfo, is_cached, load_dataset
 from netlib.data.uploads import dataset_from_upload, parse_upload, parse_uploads
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""What the Data and Inspect pages compute, in plain NumPy: a page only lays these out.
+"""Score a network once on a split and turn sample indices into rows a person can read.
 
 Per-class metrics, the samples behind a confusion cell and the misclassified samples come
 from netlib.metrics; this module evaluates a network once on a split and turns indices into
@@ -14,7 +14,7 @@ import numpy as np
 from netlib import metrics
 from netlib.losses import LOSSES
 from netlib.network import MLP
-from netlib.prepare import scale_images
+from netlib.training_data import scale_images
 
 WHICH_SAMPLES = ("all", "right", "wrong")
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from netlib import preprocess as pp
-from netlib.data.registry import load_dataset
+from netlib import drawing as pp
+from netlib.data.catalog import load_dataset
 
 SIZE = 280  # the canvas
 

@@ -2,7 +2,7 @@
 
 What the Pair lens, the confusion timeline, Run vs run and Draw a digit pages compute; the
 pages only lay these out. Margins, saliency and the fixed/introduced matrices themselves live
-in netlib.metrics; drawings are turned into digits by netlib.preprocess.
+in netlib.metrics; drawings are turned into digits by netlib.drawing.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from netlib import metrics
 from netlib.activations import ACTIVATIONS
 from netlib.losses import LOSSES
 from netlib.network import MLP
-from netlib.prepare import scale_images
+from netlib.training_data import scale_images
 
 
 # -- the pair lens --------------------------------------------------------------------------

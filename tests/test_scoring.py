@@ -1,15 +1,15 @@
-"""netlib.analysis: evaluating a network on a split, data set summaries, rows of samples."""
+"""netlib.scoring: evaluating a network on a split, data set summaries, rows of samples."""
 
 import numpy as np
 import pytest
 from synthetic_data import synthetic_dataset
 
-from netlib import analysis as an
 from netlib import metrics
+from netlib import scoring as an
 from netlib.config import NetConfig
 from netlib.network import MLP
-from netlib.prepare import prepare
 from netlib.trainer import EpochEvent, Trainer
+from netlib.training_data import prepare
 
 # 2x2 images, 3 classes; a hand-made linear network: logit c = sum of pixel weights W[:, c].
 W = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [0.0, 0.0, 0.0]])
