@@ -1,9 +1,10 @@
 """MaxPool2D and AvgPool2D over NCHW inputs: size 2 or 3, stride = size, no padding.
 
 Rows and columns left over when H or W is not a multiple of the size are dropped (as in
-"valid" pooling in every framework) and get zero gradient. Both are vectorised: the windows
-are a reshape of the cropped input to (N, C, Ho, size, Wo, size) -- a view when the input is
-contiguous, one copy otherwise -- and backward is broadcasting, no loops.
+"valid" pooling in every framework) and get zero gradient. Both are vectorised: max-pool works
+on the size*size strided views of the input (one per window offset, a loop of at most 9 whole-
+batch operations); average pooling reshapes the cropped input to (N, C, Ho, size, Wo, size) --
+a view when the input is contiguous, one copy otherwise -- and its backward broadcasts.
 
 Max-pool routes each output's gradient to one input, its window's argmax; ties go to the first
 maximum in row-major order inside the window (numpy's argmax), so routing is deterministic.
@@ -60,13 +61,25 @@ class _Pool2D(Layer):
 class MaxPool2D(_Pool2D):
     kind = "maxpool"
 
+    def _offsets(self, x):
+        """The size*size strided views x[..., di::s, dj::s] (no copies), row-major order."""
+        s = self.size
+        ho, wo = x.shape[2] // s, x.shape[3] // s
+        rows, cols = ho * s, wo * s
+        offsets = [(di, dj) for di in range(s) for dj in range(s)]
+        return [x[:, :, di : di + rows : s, dj : dj + cols : s] for di, dj in offsets]
+
     def forward(self, x, train):
-        blocks = self._blocks(x)
-        n, c, ho, s, wo, _ = blocks.shape
-        # Window elements gathered on the last axis (a copy: argmax needs them on one axis).
-        flat = blocks.transpose(0, 1, 2, 4, 3, 5).reshape(n, c, ho, wo, s * s)
-        idx = flat.argmax(axis=-1)
-        y = np.take_along_axis(flat, idx[..., None], axis=-1)[..., 0]
+        # size*size elementwise passes over strided views, each over the whole batch: no
+        # gathered copy of the windows (the input is often a transposed convolution output).
+        views = self._offsets(x)
+        y = views[0].copy()
+        for v in views[1:]:
+            np.maximum(y, v, out=y)
+        # The argmax as a window offset; scanning backwards, the first maximum wins ties.
+        idx = np.full(y.shape, len(views) - 1, dtype=np.uint8)
+        for k in range(len(views) - 2, -1, -1):
+            idx[views[k] == y] = k
         return y, (x.shape, idx)
 
     def backward(self, cache, dy):
@@ -74,12 +87,14 @@ class MaxPool2D(_Pool2D):
             return None, {}
         shape, idx = cache
         s = self.size
-        # One-hot of the argmax times dy, laid out (N, C, Ho, Wo, s, s), then back to blocks.
-        hit = idx[..., None] == np.arange(s * s)
-        dflat = np.multiply(hit, dy[..., None], dtype=dy.dtype)
-        n, c, ho, wo, _ = dflat.shape
-        dblocks = dflat.reshape(n, c, ho, wo, s, s).transpose(0, 1, 2, 4, 3, 5)
-        return self._uncrop(shape, dblocks), {}
+        ho, wo = idx.shape[2:]
+        dx = np.zeros(shape, dtype=dy.dtype)
+        # One strided assignment per window offset (size*size of them): each output's
+        # gradient goes to its argmax, every other input of the window gets zero.
+        for k in range(s * s):
+            di, dj = divmod(k, s)
+            np.multiply(dy, idx == k, out=dx[:, :, di : di + ho * s : s, dj : dj + wo * s : s])
+        return dx, {}
 
 
 class AvgPool2D(_Pool2D):
