@@ -114,7 +114,12 @@ ACTIVATION_NAMES = tuple(ACTIVATIONS)
 
 class ArchitectureError(ConfigError):
     """An architecture is malformed, out of range or does not fit its input; the message names
-    the token (text), the layer and field (JSON) or the layer and shapes (summary)."""
+    the token (text), the layer and field (JSON) or the layer and shapes (summary).
+    `position` is the 1-based layer/token at fault (None for the whole), so a form can mark it."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
 
 
 # ---- validation helpers ----------------------------------------------------------------------
@@ -304,7 +309,7 @@ def _split(text: str) -> list[str]:
 
 
 def _token_error(position: int, token: str, message: str) -> ArchitectureError:
-    return ArchitectureError(f"token {position} {_short(token)}: {message}")
+    return ArchitectureError(f"token {position} {_short(token)}: {message}", position)
 
 
 def _parse_token(token: str) -> LayerSpec:
@@ -420,7 +425,13 @@ def from_json(data: Any) -> list[LayerSpec]:
         raise ArchitectureError(f"the layers must be a list, got {type(data).__name__}")
     if len(data) > MAX_LAYERS:
         raise ArchitectureError(f"{len(data)} layers is over the limit {MAX_LAYERS}")
-    return [_from_item(position, item) for position, item in enumerate(data, start=1)]
+    specs = []
+    for position, item in enumerate(data, start=1):
+        try:
+            specs.append(_from_item(position, item))
+        except ArchitectureError as error:
+            raise ArchitectureError(str(error), position) from None
+    return specs
 
 
 def _from_item(position: int, item: Any) -> LayerSpec:
@@ -465,7 +476,7 @@ def from_hidden(hidden: Sequence[int]) -> list[LayerSpec]:
         try:
             specs.append(Dense(units))
         except ArchitectureError as error:
-            raise ArchitectureError(f"hidden layer {position}: {error}") from None
+            raise ArchitectureError(f"hidden layer {position}: {error}", position) from None
     return specs
 
 
@@ -538,7 +549,10 @@ def summary(
         if isinstance(spec, Dense) and len(shape) == 3:
             shape = (math.prod(shape),)
             rows.append(SummaryRow("(flatten)", shape, 0, 0, implicit=True))
-        shape, params, macs = _infer(spec, shape, where)
+        try:
+            shape, params, macs = _infer(spec, shape, where)
+        except ArchitectureError as error:
+            raise ArchitectureError(str(error), position) from None
         rows.append(SummaryRow(spec.token(), shape, params, macs))
     if len(shape) == 3:
         shape = (math.prod(shape),)

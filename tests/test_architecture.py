@@ -360,3 +360,62 @@ def test_the_table():
     assert "implicit" in lines[-1] and "running statistics" in lines[-1]
     widths = {len(line) for line in lines[:-1] if line.startswith(("-", "layer"))}
     assert len(widths) <= 2  # header and rules line up
+
+
+def test_errors_carry_the_position_for_a_form_to_mark():
+    with pytest.raises(ArchitectureError) as caught:
+        parse("dense8 dense8 conv8k9")
+    assert caught.value.position == 3
+    with pytest.raises(ArchitectureError) as caught:
+        from_json([{"kind": "dense", "units": 3}, {"kind": "dense", "units": 0}])
+    assert caught.value.position == 2
+    with pytest.raises(ArchitectureError) as caught:
+        summary(parse("conv8k3 dense4 pool2"), (1, 8, 8))
+    assert caught.value.position == 3
+    with pytest.raises(ArchitectureError) as caught:
+        parse("dense8 " * 17)
+    assert caught.value.position is None
+
+
+# ---- the summary agrees with the layers themselves -------------------------------------------
+def _layers_of(specs_, input_shape):
+    """A test-local builder: the spec kinds -> netlib.layers, implicit flatten included."""
+    from netlib import layers
+
+    kinds = {
+        Conv: lambda s: layers.Conv2D(s.filters, s.kernel, s.stride, s.padding),
+        MaxPool: lambda s: layers.MaxPool2D(s.size),
+        AvgPool: lambda s: layers.AvgPool2D(s.size),
+        Dense: lambda s: layers.Dense(s.units),
+        Dropout: lambda s: layers.Dropout(s.p),
+        BatchNorm: lambda s: layers.BatchNorm(),
+        Flatten: lambda s: layers.Flatten(),
+    }
+    made, image = [], len(input_shape) == 3
+    for spec in specs_:
+        if isinstance(spec, Dense) and image:
+            made.append(layers.Flatten())
+        made.append(kinds[type(spec)](spec))
+        image = image and not isinstance(spec, Dense | Flatten)
+    if image:  # the implicit flatten before the softmax
+        made.append(layers.Flatten())
+    return made
+
+
+@given(architectures, st.sampled_from([(1, 28, 28), (3, 12, 12), (1, 8, 8)]))
+def test_summary_shapes_and_parameters_agree_with_netlib_layers(layers_, input_shape):
+    import numpy as np
+
+    try:
+        result = summary(layers_, input_shape=input_shape, classes=10)
+    except ArchitectureError:
+        return
+    rows = [row for row in result.rows if row.name != "output:softmax"]
+    built = _layers_of(layers_, input_shape)
+    shape, small = input_shape, result.params < 300_000
+    rng = np.random.default_rng(0)
+    for layer, row in zip(built, rows, strict=True):
+        shape = layer.build(shape, rng) if small else layer.output_shape(shape)
+        assert tuple(shape) == row.output_shape, (layer, row)
+        if small:
+            assert sum(a.size for a in layer.params().values()) == row.params, (layer, row)
