@@ -277,7 +277,7 @@ def _act(activation: str | None) -> str:
 # ---- text form -------------------------------------------------------------------------------
 _NUMBER = r"(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), kind)
+    (re.compile(pattern, re.ASCII), kind)
     for pattern, kind in (
         (r"conv(?P<filters>\d+)k(?P<kernel>\d+)(?:s(?P<stride>\d+))?(?P<padding>same|valid)?",
          "conv"),
@@ -623,8 +623,6 @@ def format_summary(result: Summary) -> str:
 
     rule = "  ".join("-" * w for w in widths)
     out = [render(header), rule, render(first), *map(render, lines), rule, render(total)]
-    out.append(
-        "(flatten) and output:softmax are implicit; batch-norm running statistics are not "
-        "parameters; multiply-adds per sample count only conv and dense layers."
-    )
+    out.append("(flatten) and output:softmax are implicit; batch-norm running statistics are")
+    out.append("not parameters; multiply-adds per sample count only conv and dense layers.")
     return "\n".join(out)
