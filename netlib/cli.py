@@ -45,7 +45,26 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--save", help="write the trained model (.npz) here")
     t.add_argument("--json", action="store_true", help="end with one JSON line of results")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument(
+        "--summary",
+        action="store_true",
+        help="print each layer's output shape, parameters and multiply-adds, then exit",
+    )
     return p
+
+
+def print_summary(config: NetConfig, mnist_dir: str | None, out=sys.stdout) -> int:
+    """The network of config on its data set's shape, layer by layer, without training."""
+    from netlib.architecture import format_summary, from_hidden, summary
+    from netlib.memory import BUILTIN_SHAPES, estimate
+
+    shape = BUILTIN_SHAPES.get("mnist" if mnist_dir else config.dataset)
+    if shape is None:
+        raise UsageError(f"--summary needs a built-in data set, not {config.dataset!r}")
+    table = summary(from_hidden(config.hidden), (1, shape.height, shape.width), shape.classes)
+    out.write(format_summary(table) + "\n")
+    out.write(f"memory {estimate(config, shape).summary()}\n")
+    return 0
 
 
 def add_setting(parser: argparse.ArgumentParser, name: str) -> None:
@@ -114,6 +133,8 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
     from netlib.training_data import prepare
 
     config = config_from_args(args)
+    if args.summary:
+        return print_summary(config, args.mnist_dir, out)
     if args.save is not None:
         check_destination(args.save)
     from netlib.memory import BUILTIN_SHAPES, check_budget, memory_budget

@@ -167,3 +167,27 @@ def test_a_save_failing_after_training_keeps_the_model_in_the_working_directory(
     assert f"saved {rescued[0]}" in out.getvalue()
     _, cfg, meta = load_model(rescued[0])
     assert cfg.epochs == 2 and 0 < meta["test_acc"] <= 1
+
+
+def test_summary_lists_each_layer_and_the_same_parameter_count_as_the_network():
+    import numpy as np
+
+    from netlib.network import MLP
+
+    buf = io.StringIO()
+    argv = ["train", "--preset", "digits-8x8", "--hidden", "32,16", "--summary"]
+    args = build_parser().parse_args(argv)
+    assert run_train(args, out=buf) == 0
+    out = buf.getvalue()
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.strip()}
+    assert rows["input"][1] == "1×8×8" and rows["dense32"][1:3] == ["32", "2,080"]
+    net = MLP.create([64, 32, 16, 10], "sigmoid", "xavier", np.random.default_rng(0))
+    params = sum(w.size + b.size for w, b in zip(net.weights, net.biases, strict=True))
+    assert rows["total"][1] == f"{params:,}" and out.splitlines()[-1].startswith("memory ≈")
+    assert "epoch" not in out  # nothing trained
+
+
+def test_summary_of_a_data_set_without_a_known_shape_is_one_line_and_exit_2(capsys):
+    argv = ["train", "--preset", "digits-8x8", "--dataset", "upload-0123456789ab", "--summary"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.startswith("error: --summary needs a built-in data set")
