@@ -17,13 +17,62 @@ copy; the next layer's windows and reshapes take any strides.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from netlib.initializers import INITIALIZERS
 from netlib.layers.base import Layer, Shape, ShapeError, require_rank
 
 PADDINGS = ("valid", "same")
+
+
+def _unused_refcount() -> int:
+    """getrefcount of a pooled array nobody else holds, measured as _Pool.get looks (the
+    list, the loop variable, the call's argument: 3 on CPython 3.11)."""
+    arrays = [np.empty(1)]
+    for a in arrays:
+        return sys.getrefcount(a)
+    raise AssertionError
+
+
+_UNUSED = _unused_refcount()
+
+
+class _Pool:
+    """Reusable arrays per (role, shape, dtype): a training loop makes the same few large
+    arrays every step, and fresh ones cost page faults (first touch of memory the allocator
+    has just returned to the OS) that took longer than the arithmetic. An array is handed
+    out again only when nothing outside the pool refers to it any more -- no cache, view or
+    caller -- judged by CPython's reference count, so a cache kept across steps stays intact."""
+
+    KEEP = 4  # arrays kept per key; more live at once are allocated and dropped as usual
+
+    def __init__(self) -> None:
+        self._free: dict[tuple, list[np.ndarray]] = {}
+
+    def get(self, role: str, shape: tuple[int, ...], dtype, zero: bool = False) -> np.ndarray:
+        """A free array of that shape; with ``zero`` one that was zeroed when made (callers
+        that write only part of it rely on the rest staying zero)."""
+        key = (role, shape, np.dtype(dtype), zero)
+        arrays = self._free.setdefault(key, [])
+        for a in arrays:
+            if sys.getrefcount(a) <= _UNUSED:
+                return a
+        a = (np.zeros if zero else np.empty)(shape, dtype=dtype)
+        if len(arrays) < self.KEEP:
+            arrays.append(a)
+        return a
+
+    def __deepcopy__(self, memo):
+        return _Pool()
+
+    def __getstate__(self):
+        return {}
+
+    def __setstate__(self, state):
+        self._free = {}
 
 
 def _pads(size: int, kernel: int, stride: int, padding: str) -> tuple[int, int, int]:
@@ -66,6 +115,8 @@ class Conv2D(Layer):
         self.init_scale = init_scale
         self.W: np.ndarray | None = None
         self.b: np.ndarray | None = None
+        self._pad_buf: np.ndarray | None = None
+        self._pool = _Pool()
 
     def __repr__(self) -> str:
         return (
@@ -105,38 +156,92 @@ class Conv2D(Layer):
     def forward(self, x, train):
         n, c, h, w = x.shape
         _, (top, bottom, left, right), ho, wo = self._geometry((c, h, w))
-        k, s = self.kernel, self.stride
+        k, s, f = self.kernel, self.stride, self.filters
         xp = x
         if top or bottom or left or right:
-            xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+            xp = self._padded(x, top, bottom, left, right)
         # (N, C, Ho, Wo, k, k) view; with stride 2 the trailing window of a "valid" layer
         # that does not fit is dropped by the [: ho] / [: wo] bounds.
         win = sliding_window_view(xp, (k, k), axis=(2, 3))[:, :, : (ho - 1) * s + 1 : s]
         win = win[:, :, :, : (wo - 1) * s + 1 : s]
-        # im2col: the one copy, rows (n, i, j), columns (c, di, dj) matching W's layout.
-        cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * ho * wo, c * k * k)
-        w2 = self.W.reshape(self.filters, c * k * k)
-        y = cols @ w2.T
-        y += self.b
-        y = y.reshape(n, ho, wo, self.filters).transpose(0, 3, 1, 2)
+        # im2col, the one big copy: rows (c, di, dj) matching W's layout, columns (n, i, j).
+        # Copied in that order, each innermost run is a row of output positions (contiguous
+        # in the input when the stride is 1), not a k-element window row.
+        cols = self._pool.get("cols", (c, k, k, n, ho, wo), x.dtype)
+        np.copyto(cols, win.transpose(1, 4, 5, 0, 2, 3))
+        cols = cols.reshape(c * k * k, n * ho * wo)
+        # One GEMM (F, C*k*k) @ (C*k*k, N*Ho*Wo) -> (F, N, Ho, Wo), then one small copy to a
+        # contiguous NCHW output (the next layers run fastest on contiguous arrays).
+        dtype = np.result_type(x.dtype, self.W.dtype)
+        yf = self._pool.get("yf", (f, n * ho * wo), dtype)
+        np.matmul(self.W.reshape(f, c * k * k), cols, out=yf)
+        yf += self.b[:, None]
+        y = self._pool.get("y", (n, f, ho, wo), dtype)
+        np.copyto(y, yf.reshape(f, n, ho, wo).transpose(1, 0, 2, 3))
         return y, (x.shape, cols)
+
+    def _padded(self, x, top, bottom, left, right):
+        """x zero-padded, in a buffer kept per input shape (only the border stays zero; the
+        interior is overwritten each call, and no cache refers to the buffer)."""
+        n, c, h, w = x.shape
+        shape = (n, c, h + top + bottom, w + left + right)
+        buf = self._pad_buf
+        if buf is None or buf.shape != shape or buf.dtype != x.dtype:
+            buf = self._pad_buf = np.zeros(shape, dtype=x.dtype)
+        buf[:, :, top : top + h, left : left + w] = x
+        return buf
 
     def backward(self, cache, dy):
         (n, c, h, w), cols = cache
         f, k, s = self.filters, self.kernel, self.stride
         _, (top, bottom, left, right), ho, wo = self._geometry((c, h, w))
-        # Rows in (n, i, j) order like the columns: free when dy is the forward's NHWC buffer.
-        dy2 = dy.transpose(0, 2, 3, 1).reshape(n * ho * wo, f)
-        grads = {"W": (dy2.T @ cols).reshape(self.W.shape), "b": dy2.sum(axis=0)}
+        # dy as (F, N*Ho*Wo), the columns' order: one small copy.
+        dyf = self._pool.get("dyf", (f, n, ho, wo), dy.dtype)
+        np.copyto(dyf, dy.transpose(1, 0, 2, 3))
+        dyf = dyf.reshape(f, n * ho * wo)
+        # Weight gradient: one GEMM against the forward's columns (BLAS takes cols.T as is).
+        grads = {"W": (dyf @ cols.T).reshape(self.W.shape), "b": dyf.sum(axis=1)}
         if not self.need_input_grad:
             return None, grads
-        dcols = (dy2 @ self.W.reshape(f, c * k * k)).reshape(n, ho, wo, c, k, k)
-        # col2im: one strided slice addition per kernel offset (k*k of them); each adds the
-        # gradient of every sample, channel and output position that saw that offset.
-        dxp = np.zeros((n, c, h + top + bottom, w + left + right), dtype=dcols.dtype)
-        for di in range(k):
-            for dj in range(k):
-                dxp[:, :, di : di + (ho - 1) * s + 1 : s, dj : dj + (wo - 1) * s + 1 : s] += dcols[
-                    :, :, :, :, di, dj
-                ].transpose(0, 3, 1, 2)
-        return dxp[:, :, top : top + h, left : left + w], grads
+        # Input gradient: column gradients in one GEMM, then col2im as k*k slice additions,
+        # each over the whole batch and all channels. The columns are made as wide as the
+        # padded input (Wp, zero past Wo): then an output row and the input row it lands on
+        # have the same length, and for kernel offset (di, dj) each sample-channel plane of
+        # column gradients (Ho*Wp values, contiguous) adds onto the flat padded input at
+        # offset di*Wp + dj in one run. The zeros past Wo land on the next row's (or the
+        # next plane's) first pixels and change nothing; k-1 spare values end the buffer.
+        hp, wp = h + top + bottom, w + left + right
+        dtype = np.result_type(dy.dtype, self.W.dtype)
+        if s == 1:
+            dyw = self._pool.get("dyw", (f, n, ho, wp), dy.dtype, zero=True)
+            np.copyto(dyw[..., :wo], dy.transpose(1, 0, 2, 3))
+            dcols = self._pool.get("dcols", (c * k * k, n * ho * wp), dtype)
+            np.matmul(self.W.reshape(f, c * k * k).T, dyw.reshape(f, -1), out=dcols)
+            dcols = dcols.reshape(c, k, k, n, ho * wp)
+            flat = self._pool.get("dxp", (n * c * hp * wp + k - 1,), dtype)
+            flat.fill(0)
+            it = flat.itemsize
+            for di in range(k):
+                for dj in range(k):
+                    off = di * wp + dj
+                    view = as_strided(
+                        flat[off:],
+                        shape=(n, c, ho * wp),
+                        strides=(c * hp * wp * it, hp * wp * it, it),
+                    )
+                    np.add(view, dcols[:, di, dj].transpose(1, 0, 2), out=view)
+            dxp = flat[: n * c * hp * wp].reshape(n, c, hp, wp)
+        else:
+            # Stride 2: the same additions on strided views of the padded input.
+            dcols = self._pool.get("dcols", (c * k * k, n * ho * wo), dtype)
+            np.matmul(self.W.reshape(f, c * k * k).T, dyf, out=dcols)
+            dcols = dcols.reshape(c, k, k, n, ho, wo)
+            dxp = self._pool.get("dxp2", (n, c, hp, wp), dtype)
+            dxp.fill(0)
+            for di in range(k):
+                for dj in range(k):
+                    view = dxp[:, :, di : di + (ho - 1) * s + 1 : s, dj : dj + (wo - 1) * s + 1 : s]
+                    np.add(view, dcols[:, di, dj].transpose(1, 0, 2, 3), out=view)
+        if top or bottom or left or right:
+            return dxp[:, :, top : top + h, left : left + w], grads
+        return dxp, grads
