@@ -20,7 +20,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided, sliding_window_view
+from numpy.lib.stride_tricks import sliding_window_view
 
 from netlib.initializers import INITIALIZERS
 from netlib.layers.base import Layer, Shape, ShapeError, require_rank
@@ -204,33 +204,34 @@ class Conv2D(Layer):
         if not self.need_input_grad:
             return None, grads
         # Input gradient: column gradients in one GEMM, then col2im as k*k slice additions,
-        # each over the whole batch and all channels. The columns are made as wide as the
-        # padded input (Wp, zero past Wo): then an output row and the input row it lands on
-        # have the same length, and for kernel offset (di, dj) each sample-channel plane of
-        # column gradients (Ho*Wp values, contiguous) adds onto the flat padded input at
-        # offset di*Wp + dj in one run. The zeros past Wo land on the next row's (or the
-        # next plane's) first pixels and change nothing; k-1 spare values end the buffer.
+        # each over the whole batch and all channels. The column gradients are laid out like
+        # the padded input, one (N, Hp, Wp) block per channel and offset (dy is zero-padded
+        # to Hp x Wp first, so the extra positions carry zeros): for kernel offset (di, dj)
+        # each channel's block then adds onto that channel's flat (N, Hp, Wp) gradient at
+        # offset di*Wp + dj in one contiguous run. The zeros land on neighbouring rows,
+        # planes or the spare tail and change nothing. Costs a wider GEMM, saves the
+        # per-row ufunc calls of a row-by-row col2im (which took longer than the GEMM).
         hp, wp = h + top + bottom, w + left + right
         dtype = np.result_type(dy.dtype, self.W.dtype)
         if s == 1:
-            dyw = self._pool.get("dyw", (f, n, ho, wp), dy.dtype, zero=True)
-            np.copyto(dyw[..., :wo], dy.transpose(1, 0, 2, 3))
-            dcols = self._pool.get("dcols", (c * k * k, n * ho * wp), dtype)
-            np.matmul(self.W.reshape(f, c * k * k).T, dyw.reshape(f, -1), out=dcols)
-            dcols = dcols.reshape(c, k, k, n, ho * wp)
-            flat = self._pool.get("dxp", (n * c * hp * wp + k - 1,), dtype)
+            plane = n * hp * wp
+            dyw = self._pool.get("dyw", (f, n, hp, wp), dy.dtype, zero=True)
+            np.copyto(dyw[:, :, :ho, :wo], dy.transpose(1, 0, 2, 3))
+            dcols = self._pool.get("dcols", (c * k * k, plane), dtype)
+            np.matmul(self.W.reshape(f, c * k * k).T, dyw.reshape(f, plane), out=dcols)
+            dcols = dcols.reshape(c, k, k, plane)
+            tail = (k - 1) * wp + k - 1
+            flat = self._pool.get("dxc", (c, plane + tail), dtype)
             flat.fill(0)
-            it = flat.itemsize
             for di in range(k):
                 for dj in range(k):
                     off = di * wp + dj
-                    view = as_strided(
-                        flat[off:],
-                        shape=(n, c, ho * wp),
-                        strides=(c * hp * wp * it, hp * wp * it, it),
-                    )
-                    np.add(view, dcols[:, di, dj].transpose(1, 0, 2), out=view)
-            dxp = flat[: n * c * hp * wp].reshape(n, c, hp, wp)
+                    view = flat[:, off : off + plane]
+                    np.add(view, dcols[:, di, dj], out=view)
+            dxc = flat[:, :plane].reshape(c, n, hp, wp)[:, :, top : top + h, left : left + w]
+            dx = self._pool.get("dx", (n, c, h, w), dtype)
+            np.copyto(dx, dxc.transpose(1, 0, 2, 3))
+            return dx, grads
         else:
             # Stride 2: the same additions on strided views of the padded input.
             dcols = self._pool.get("dcols", (c * k * k, n * ho * wo), dtype)

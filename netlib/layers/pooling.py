@@ -71,15 +71,22 @@ class MaxPool2D(_Pool2D):
 
     def forward(self, x, train):
         # size*size elementwise passes over strided views, each over the whole batch: no
-        # gathered copy of the windows (the input is often a transposed convolution output).
+        # gathered copy of the windows. The argmax (a window offset) is tracked in the same
+        # scan: an offset takes over only when strictly greater, so the first maximum in
+        # row-major order wins ties.
         views = self._offsets(x)
         y = views[0].copy()
-        for v in views[1:]:
+        idx = np.zeros(y.shape, dtype=np.uint8)
+        gt = np.empty(y.shape, dtype=bool)
+        step = np.empty(y.shape, dtype=np.uint8)
+        for k, v in enumerate(views[1:], start=1):
+            np.greater(v, y, out=gt)
+            # idx = k where gt, as uint8 arithmetic (idx += gt * (k - idx), wrapping): a
+            # masked copy (copyto where=) is several times slower on random masks.
+            np.subtract(np.uint8(k), idx, out=step)
+            np.multiply(step, gt.view(np.uint8), out=step)
+            np.add(idx, step, out=idx)
             np.maximum(y, v, out=y)
-        # The argmax as a window offset; scanning backwards, the first maximum wins ties.
-        idx = np.full(y.shape, len(views) - 1, dtype=np.uint8)
-        for k in range(len(views) - 2, -1, -1):
-            idx[views[k] == y] = k
         return y, (x.shape, idx)
 
     def backward(self, cache, dy):
@@ -88,12 +95,17 @@ class MaxPool2D(_Pool2D):
         shape, idx = cache
         s = self.size
         ho, wo = idx.shape[2:]
-        dx = np.zeros(shape, dtype=dy.dtype)
-        # One strided assignment per window offset (size*size of them): each output's
-        # gradient goes to its argmax, every other input of the window gets zero.
+        # Every input of the cropped region is written below; only left-over rows/columns
+        # (never routed to) need zeros.
+        covered = (shape[2], shape[3]) == (ho * s, wo * s)
+        dx = (np.empty if covered else np.zeros)(shape, dtype=dy.dtype)
+        # One strided write per window offset (size*size of them): each output's gradient
+        # goes to its argmax, every other input of the window gets zero.
+        hit = np.empty(idx.shape, dtype=bool)
         for k in range(s * s):
             di, dj = divmod(k, s)
-            np.multiply(dy, idx == k, out=dx[:, :, di : di + ho * s : s, dj : dj + wo * s : s])
+            np.equal(idx, k, out=hit)
+            np.multiply(dy, hit, out=dx[:, :, di : di + ho * s : s, dj : dj + wo * s : s])
         return dx, {}
 
 
