@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import form
+
 WATCHED_RUN_KEY = "keep_run_id"
 PAIR_KEY = "keep_pair"
-FORM_DATASET = "f_dataset"  # the Train form's data-set box (app/form.py FIELDS)
+FORM_DATASET = form.KEYS["dataset"]  # the Train form's data-set box
 DEFAULT_DATASET = "mnist-sample"
 
 

@@ -53,12 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def print_summary(config: NetConfig, mnist_dir: str | None, out=sys.stdout) -> int:
+def print_summary(config: NetConfig, out=sys.stdout) -> int:
     """The network of config on its data set's shape, layer by layer, without training."""
     from netlib.architecture import format_summary, from_hidden, summary
     from netlib.memory import BUILTIN_SHAPES, estimate
 
-    shape = BUILTIN_SHAPES.get("mnist" if mnist_dir else config.dataset)
+    shape = BUILTIN_SHAPES.get(config.dataset)  # --mnist-dir alone already means mnist
     if shape is None:
         raise UsageError(f"--summary needs a built-in data set, not {config.dataset!r}")
     table = summary(from_hidden(config.hidden), (1, shape.height, shape.width), shape.classes)
@@ -134,7 +134,7 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
 
     config = config_from_args(args)
     if args.summary:
-        return print_summary(config, args.mnist_dir, out)
+        return print_summary(config, out)
     if args.save is not None:
         check_destination(args.save)
     from netlib.memory import BUILTIN_SHAPES, check_budget, memory_budget

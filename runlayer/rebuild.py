@@ -52,7 +52,7 @@ def rebuild(store, skip: set[str] | frozenset = frozenset()) -> RebuildReport:
             row, epochs, curve = _from_manifest(run_id, folder)
         except manifest.ManifestError as why:
             try:
-                row, epochs, curve = _from_weights(run_id, folder, why)
+                row, epochs, curve = _from_weights(store.home, run_id, why)
             except ValueError as exc:
                 report.failed.append((run_id, str(exc)))
                 continue
@@ -70,12 +70,13 @@ def _from_manifest(run_id: str, folder: Path):
     return row, epochs, curve
 
 
-def _from_weights(run_id: str, folder: Path, why: Exception):
+def _from_weights(home: Path, run_id: str, why: Exception):
+    folder = paths.run_dir(home, run_id)
     saved = paths.saved_epoch_numbers(folder)
     if not saved:
         raise ValueError(f"{why}; and no weight file to recover it from")
     try:
-        _, config, _ = load_model(folder / f"epoch-{saved[-1]:04d}.npz")
+        _, config, _ = load_model(paths.epoch_path(home, run_id, saved[-1]))
     except (OSError, ModelFileError) as exc:
         raise ValueError(f"{why}; and its last weight file is unreadable: {exc}") from None
     created = _mtime(folder)

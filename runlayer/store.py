@@ -330,7 +330,7 @@ class RunStore:
             return []
         known = self.known_ids()
         folders = (n for n in names if paths.is_run_id(n) and n not in known)
-        return sorted(n for n in folders if (self.home / "runs" / n).is_dir())
+        return sorted(n for n in folders if paths.run_dir(self.home, n).is_dir())
 
     def insert_rebuilt(self, row: dict, epochs: list[tuple[dict, list | None]], curve) -> None:
         """Insert one run recovered from its folder (runlayer/rebuild.py decides the values)."""
