@@ -14,10 +14,10 @@ import streamlit as st
 
 import figures
 from app.plain_text import md_plain
-from netlib import confusions, drawing
+from netlib import confusions, drawing, nets
 from netlib.config import NetConfig
 from netlib.modelfile import ModelFileError
-from netlib.network import MLP
+from netlib.nets import Network
 from netlib.training_data import scale_images
 from runlayer.errors import NoWeightsError, RunNotFoundError
 from runlayer.records import RunRecord
@@ -33,16 +33,16 @@ DRAW_HINT = (
 class Model:
     """A saved network and what it needs to read a drawing like its training images."""
 
-    net: MLP
+    net: Network
     config: NetConfig
     class_names: list[str]
     image_shape: tuple[int, int]
     max_value: int
 
     @classmethod
-    def from_saved(cls, net: MLP, config: NetConfig, meta: dict) -> Model:
+    def from_saved(cls, net: Network, config: NetConfig, meta: dict) -> Model:
         """The model file's meta says how its data looked (older files: MNIST-like guesses)."""
-        k, n = net.sizes[-1], net.sizes[0]
+        k, n = nets.classes_of(net), nets.inputs_of(net)
         names = [str(c) for c in meta.get("class_names") or range(k)]
         side = math.isqrt(n)
         shape = tuple(int(s) for s in meta.get("image_shape") or (side, n // side))
@@ -76,9 +76,9 @@ def show_prediction(rgba: np.ndarray | None, model: Model) -> None:
     if image is None:
         st.info(DRAW_HINT)
         return
-    if image.size != model.net.sizes[0]:
+    if image.size != nets.inputs_of(model.net):
         st.error(
-            f"This network takes {model.net.sizes[0]} inputs, not a "
+            f"This network takes {nets.inputs_of(model.net)} inputs, not a "
             f"{image.shape[0]}×{image.shape[1]} image: its file describes its data wrongly."
         )
         return

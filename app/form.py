@@ -50,7 +50,9 @@ SHOWN_WHEN = {
     "step_every": ("schedule", "step"),
     "step_gamma": ("schedule", "step"),
 }
-FORM_SETTINGS = ("dataset", "hidden", *(name for row in LAYOUT for name in row if name))
+FORM_SETTINGS = (
+    "dataset", "hidden", "layers", *(name for row in LAYOUT for name in row if name)
+)  # fmt: skip
 
 #: Widget key of each setting on the form (kept stable: links and tests address them).
 KEYS = {name: "f_batch" if name == "batch_size" else f"f_{name}" for name in FORM_SETTINGS}
@@ -60,7 +62,8 @@ FIELDS = {key: name for name, key in KEYS.items() if key not in (HIDDEN_KEY, BAT
 FORM_KEYS = [PRESET_KEY, HIDDEN_KEY, BATCH_KEY, *FIELDS]
 
 _BY_KIND = {
-    "choice": "select", "bool": "checkbox", "widths": "text", "int": "number", "float": "number",
+    "choice": "select", "bool": "checkbox", "widths": "text", "layers": "text", "int": "number",
+    "float": "number",
 }  # fmt: skip
 _OWN_WIDGET = {"dataset": "data_set", "lr": "log_slider", "batch_size": "batch"}
 #: The widget each setting is drawn with: by its kind, but the data set from this server's

@@ -15,7 +15,7 @@ from app import navigation
 from app.run_picker import Inspection
 from app.tab_state import set_pair
 from figures.theme import BAD, GOOD
-from netlib import metrics, scoring
+from netlib import confusions, metrics, nets, scoring
 
 CHART_KEY, CELL_KEY = "cm_chart", "keep_cell"
 PER_PAGE = 40
@@ -222,14 +222,20 @@ def weights(inspection: Inspection) -> None:
         ["First layer (what each unit looks for)", "Deeper layers", "Histograms"]
     )
     with first:
-        cols = None if len(net.weights) > 1 else 10  # no hidden layer: one tile per class
-        st.plotly_chart(figures.weight_tiles(net.weights[0], shape, cols=cols), key="w_tiles")
+        tiles = nets.first_layer_tiles(net, shape)
+        cols = None if confusions.has_hidden(net) else 10  # no hidden layer: a tile per class
+        if tiles:
+            st.plotly_chart(figures.weight_tiles(*tiles, cols=cols), key="w_tiles")
+        else:
+            w0 = nets.weight_arrays(net)[0][1]
+            st.plotly_chart(figures.weight_matrix(w0, "layer 1 weights"), key="w_tiles")
     with deeper:
-        if len(net.weights) == 1:
-            st.caption("No deeper layers: this network has no hidden layer.")
-        for i, w in enumerate(net.weights[1:], start=2):
-            title = f"layer {i}: {w.shape[0]} → {w.shape[1]}"
+        matrices = nets.dense_matrices(net)
+        if not matrices:
+            st.caption("No deeper layers: this network has no hidden dense layer.")
+        for i, (name, w) in enumerate(matrices, start=2):
+            title = f"{name}: {w.shape[0]} → {w.shape[1]}"
             st.plotly_chart(figures.weight_matrix(w, title), key=f"w_matrix_{i}")
     with hist:
-        names = [f"layer {i + 1}" for i in range(len(net.weights))]
-        st.plotly_chart(figures.weight_histograms(net.weights, names), key="w_hist")
+        names, arrays = zip(*nets.weight_arrays(net), strict=True)
+        st.plotly_chart(figures.weight_histograms(list(arrays), list(names)), key="w_hist")

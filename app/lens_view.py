@@ -13,7 +13,7 @@ import streamlit as st
 import figures
 from app import tab_state
 from app.run_picker import Inspection
-from netlib import confusions
+from netlib import confusions, nets
 
 A_KEY, B_KEY = "lens_a", "lens_b"
 EPOCH_KEY, CM_KEY, SEEN_KEY = "keep_lens_cm_epoch", "lens_cm_chart", "lens_cm_seen"
@@ -175,7 +175,7 @@ def closer(inspection: Inspection, s: confusions.PairStudy) -> None:
 
 def units(inspection: Inspection, s: confusions.PairStudy) -> None:
     """The first-layer units that separate the pair most, or the weight difference map."""
-    names, shape, w0 = inspection.names, inspection.data.image_shape, inspection.net.weights[0]
+    names, shape, net = inspection.names, inspection.data.image_shape, inspection.net
     na, nb = names[s.a], names[s.b]
     if s.weight_diff is not None:
         title = f"Weights of {na} − weights of {nb}"
@@ -187,13 +187,22 @@ def units(inspection: Inspection, s: confusions.PairStudy) -> None:
         )
         return
     if s.units is None:
-        st.info(f"No test sample of {na} or of {nb}: nothing to rank the units by.")
+        if not confusions.has_hidden(net):
+            st.info("This network has no conv or dense layer before its output: no hidden units "
+                    "to rank.")  # fmt: skip
+        else:
+            st.info(f"No test sample of {na} or of {nb}: nothing to rank the units by.")
         return
     u = s.units
     titles = [f"unit {j}: {sc:+.2f}" for j, sc in zip(u.units, u.score, strict=True)]
-    fig = figures.receptive_fields(w0, u.units, shape, titles, cols=min(8, len(u.units)))
-    st.plotly_chart(fig, key="lens_units")
-    deeper = " (first-order, through the deeper layers)" if len(inspection.net.weights) > 2 else ""
+    tiles = nets.first_layer_tiles(net, shape)
+    if tiles is not None:
+        w0, tile_shape = tiles
+        fig = figures.receptive_fields(w0, u.units, tile_shape, titles, cols=min(8, len(u.units)))
+        st.plotly_chart(fig, key="lens_units")
+    else:
+        st.markdown("\n".join(f"- {t}" for t in titles))
+    deeper = " (first-order, through the deeper layers)" if len(nets.weight_arrays(net)) > 2 else ""
     st.caption(
         f"Each unit's contribution to logit {na} − logit {nb} is its activation times the "
         f"margin's gradient with respect to it{deeper}. The score is its mean on true {na}s "

@@ -14,6 +14,7 @@ from app.live_chart import live_chart
 from app.plain_text import md_plain
 from app.state import figure_cache, get_registry
 from app.store_health import disk_caption
+from netlib import confusions, nets
 from runlayer.live import LiveSnapshot
 
 STATUS_ICONS = {
@@ -147,7 +148,6 @@ def render_weights(snap: LiveSnapshot) -> None:
     if net is None:
         st.caption("Weights appear after the first batches.")
         return
-    shape = image_shape(net.sizes[0])
     # One view at a time, not st.tabs: tabs draw every chart, hidden ones included, and the
     # browser redraws each from scratch at every refresh.
     view = st.segmented_control(
@@ -158,28 +158,31 @@ def render_weights(snap: LiveSnapshot) -> None:
         label_visibility="collapsed",
     )
     if view == WEIGHT_VIEWS[1]:
-        if len(net.weights) == 1:
-            st.caption("No deeper layers: this network has no hidden layer.")
-        for i, w in enumerate(net.weights[1:], start=2):
-            title = f"layer {i}: {w.shape[0]} → {w.shape[1]}"
+        matrices = nets.dense_matrices(net)
+        if not matrices:
+            st.caption("No deeper layers: this network has no hidden dense layer.")
+        for i, (name, w) in enumerate(matrices, start=2):
+            title = f"{name}: {w.shape[0]} → {w.shape[1]}"
             show_live(
                 f"wm{i}_{snap.run_id}",
                 snap.net_version,
                 lambda w=w, t=title: figures.weight_matrix(w, t),
             )
     elif view == WEIGHT_VIEWS[2]:
-        names = [f"layer {i + 1}" for i in range(len(net.weights))]
+        names, arrays = zip(*nets.weight_arrays(net), strict=True)
         show_live(
             f"hist_{snap.run_id}",
             snap.net_version,
-            lambda: figures.weight_histograms(net.weights, names),
+            lambda: figures.weight_histograms(list(arrays), list(names)),
         )
     else:  # the first view, also when the control is cleared
-        if shape:
-            cols = None if len(net.weights) > 1 else 10
-            build = lambda: figures.weight_tiles(net.weights[0], shape, cols=cols)  # noqa: E731
+        tiles = nets.first_layer_tiles(net, image_shape(nets.inputs_of(net)))
+        if tiles:
+            cols = None if confusions.has_hidden(net) else 10
+            build = lambda: figures.weight_tiles(*tiles, cols=cols)  # noqa: E731
         else:
-            build = lambda: figures.weight_matrix(net.weights[0], "layer 1 weights")  # noqa: E731
+            first = nets.weight_arrays(net)[0][1]
+            build = lambda: figures.weight_matrix(first, "layer 1 weights")  # noqa: E731
         show_live(f"tiles_{snap.run_id}", snap.net_version, build)
 
 

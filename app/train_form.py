@@ -8,6 +8,7 @@ from app import form
 from app.plain_text import md_plain
 from app.state import get_registry
 from netlib import memory
+from netlib.architecture import summary
 from netlib.config import SPECS, ConfigError, NetConfig
 from netlib.data.catalog import DATASETS
 from netlib.data.dataset import DataError
@@ -67,6 +68,7 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
         st.caption(form.preset_claim(s[form.PRESET_KEY]))
         st.caption(form.preset_measured(s[form.PRESET_KEY], dataset, choices[dataset], records))
     setting_widget(st, "hidden")
+    setting_widget(st, "layers")
     estimate = st.empty()  # the memory estimate, filled once the whole config is known
     shown = draw_rows()
     values = {k: s[k] for k in form.FORM_KEYS if k in s}
@@ -157,13 +159,24 @@ def memory_fits(config: NetConfig, slot) -> bool:
     except ConfigError as exc:
         slot.error(f"Cannot train: {exc}")
         return False
-    est = memory.estimate(config, shape)
+    try:  # the layers may not fit this data set's images: the error names the layer
+        est = memory.estimate(config, shape)
+        table = summary(config.layer_specs, (1, shape.height, shape.width), shape.classes)
+    except ConfigError as exc:
+        slot.error(f"Cannot train with these settings: {exc}")
+        return False
     reason = memory.over_budget(est, budget, config)
     if reason:
         slot.error(f"Cannot train with these settings: {reason}")
         return False
+    if config.layers:
+        network = (
+            f"{shape.height}×{shape.width} → {config.layers} → {shape.classes} · "
+            f"{table.params:,} parameters, {table.macs:,} multiply-adds per image"
+        )
+    else:
+        network = f"{shape.inputs}-{config.architecture}-{shape.classes}"
     slot.caption(
-        f"{shape.inputs}-{config.architecture}-{shape.classes} · memory {est.summary()}, "
-        f"of {memory.format_bytes(budget)} a run may use"
+        f"{network} · memory {est.summary()}, of {memory.format_bytes(budget)} a run may use"
     )
     return True

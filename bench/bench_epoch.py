@@ -15,7 +15,13 @@ both sides alike.
 - torch-bare: the same loop without that bookkeeping (forward, loss, backward, step only):
   the fastest honest PyTorch loop. Ratios are given against both.
 
-    python bench/bench_epoch.py [--mnist-dir DIR] [--reps 3] [--only small|wide]
+Convolutional rows (issue 17): LeNet-5 at batch 64 and the fast-cnn preset's net at its batch
+128, both with plain SGD here; the torch model is translated layer by layer from netlib's
+built stack (nn.Conv2d / MaxPool2d / Linear ..., weights copied) and sees the images as
+(N, 1, 28, 28), as netlib's stack does. Effective GFLOP/s = multiply-adds per image × 2 ×
+3 (forward, and backward's two products) × images / seconds.
+
+    python bench/bench_epoch.py [--mnist-dir DIR] [--reps 3] [--only small|wide|lenet5|fast-cnn]
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ import numpy as np
 from common import load_mnist, numpy_blas_threads, print_table, wait_for_idle, write_result
 
 from netlib.config import NetConfig
+from netlib.layer_stack import LayerStack
+from netlib.presets import PRESETS
 from netlib.trainer import EndEvent, Trainer
 from netlib.training_data import prepare
 
@@ -60,6 +68,20 @@ ARCHS = {
             init="he",
         ),
     ),
+    "lenet5": dict(
+        label="LeNet-5 (conv6k5same pool2 conv16k5 pool2 dense120 dense84), batch 64",
+        target=1.0,
+        config=PRESETS["lenet5"].config.replace(
+            dataset="mnist", optimizer="sgd", lr=0.05, schedule="constant", batch_size=64
+        ),
+    ),
+    "fast-cnn": dict(
+        label="fast-cnn (conv16k5 pool2 conv32k5 pool2 dense128), batch 128",
+        target=1.0,
+        config=PRESETS["fast-cnn"].config.replace(
+            dataset="mnist", optimizer="sgd", lr=0.05, schedule="constant"
+        ),
+    ),
 }
 
 
@@ -71,26 +93,13 @@ def netlib_epoch(config: NetConfig, data) -> float:
 
 
 def torch_epoch(torch, config: NetConfig, data, init_trainer: Trainer, bare: bool) -> float:
-    nn = torch.nn
-    sizes = init_trainer.net.sizes
-    act = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU}[config.activation]
-    layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
-        layers.append(nn.Linear(fan_in, fan_out))
-        if i < len(sizes) - 2:
-            layers.append(act())
-    model = nn.Sequential(*layers)
-    linears = [m for m in model if isinstance(m, nn.Linear)]
-    with torch.no_grad():
-        for lin, w, b in zip(
-            linears, init_trainer.net.weights, init_trainer.net.biases, strict=True
-        ):
-            lin.weight.copy_(torch.from_numpy(w.T.copy()))  # netlib stores (in, out)
-            lin.bias.copy_(torch.from_numpy(b))
+    model = torch_model(torch, config, init_trainer.net)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=config.lr)
     loss_fn = nn.CrossEntropyLoss()
     x = torch.from_numpy(data.x_train)
+    if isinstance(init_trainer.net, LayerStack):  # images, as the stack sees them
+        x = x.view(len(x), *init_trainer.net.input_shape)
     y = torch.from_numpy(data.y_train)
     n, bs = len(data.y_train), config.batch_size
     # The same permutation the Trainer draws for its first epoch.
@@ -111,6 +120,64 @@ def torch_epoch(torch, config: NetConfig, data, init_trainer: Trainer, bare: boo
             loss_sum += loss.item() * len(yb)
             correct += int((logits.argmax(dim=1) == yb).sum())
     return time.perf_counter() - t0
+
+
+def torch_model(torch, config: NetConfig, net):
+    """The same network in PyTorch, with netlib's initial weights copied in."""
+    nn = torch.nn
+    acts = {"sigmoid": nn.Sigmoid, "relu": nn.ReLU, "tanh": nn.Tanh}
+    if not isinstance(net, LayerStack):
+        sizes, layers = net.sizes, []
+        for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+            layers.append(nn.Linear(fan_in, fan_out))
+            if i < len(sizes) - 2:
+                layers.append(acts[config.activation]())
+        model = nn.Sequential(*layers)
+        linears = [m for m in model if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            for lin, w, b in zip(linears, net.weights, net.biases, strict=True):
+                lin.weight.copy_(torch.from_numpy(w.T.copy()))  # netlib stores (in, out)
+                lin.bias.copy_(torch.from_numpy(b))
+        return model
+    layers, shape = [], net.input_shape
+    for layer in net.layers:
+        kind = layer.kind
+        if kind == "conv":
+            pad = layer.kernel // 2 if layer.padding == "same" else 0
+            m = nn.Conv2d(shape[0], layer.filters, layer.kernel, layer.stride, pad)
+            with torch.no_grad():
+                m.weight.copy_(torch.from_numpy(layer.W))  # both (F, C, K, K)
+                m.bias.copy_(torch.from_numpy(layer.b))
+        elif kind == "dense":
+            m = nn.Linear(shape[0], layer.units)
+            with torch.no_grad():
+                m.weight.copy_(torch.from_numpy(layer.W.T.copy()))
+                m.bias.copy_(torch.from_numpy(layer.b))
+        elif kind == "maxpool":
+            m = nn.MaxPool2d(layer.size)
+        elif kind == "avgpool":
+            m = nn.AvgPool2d(layer.size)
+        elif kind == "flatten":
+            m = nn.Flatten()
+        elif kind == "activation":
+            m = acts[layer.name]()
+        elif kind == "dropout":
+            m = nn.Dropout(layer.p)
+        else:
+            raise ValueError(f"no torch layer for {kind}")
+        layers.append(m)
+        shape = layer.output_shape(shape)
+    return nn.Sequential(*layers)
+
+
+def gflops(config: NetConfig, data, seconds: float) -> float:
+    """Effective GFLOP/s of one epoch: multiply-adds × 2 (a multiply and an add) × 3 (the
+    forward product and backward's two) per image."""
+    from netlib.architecture import summary
+
+    h, w = data.image_shape
+    macs = summary(config.layer_specs, (1, h, w), data.num_classes).macs
+    return macs * 2 * 3 * len(data.y_train) / seconds / 1e9
 
 
 def main() -> None:
@@ -182,6 +249,7 @@ def main() -> None:
         # A contender whose slowest repetition is 1.5x its fastest was disturbed by other load.
         noisy = [name for name, t in times.items() if max(t) > 1.5 * min(t)]
         results[key] = {
+            "gflops": {name: gflops(cfg, data, t) for name, t in med.items()},
             "label": arch["label"],
             "target": arch["target"],
             "times": times,
@@ -198,7 +266,7 @@ def main() -> None:
     rows = []
     for r in results.values():
         med = r["median"]
-        row = [r["label"], f"{med['netlib']:.3f}"]
+        row = [r["label"], f"{med['netlib']:.3f}", f"{r['gflops']['netlib']:.1f}"]
         if torch is not None:
             row += [
                 f"{med['torch']:.3f}",
@@ -211,7 +279,7 @@ def main() -> None:
             ]
         row.append(", ".join(r["noisy"]) or "-")
         rows.append(row)
-    headers = ["architecture", "netlib s/epoch"]
+    headers = ["architecture", "netlib s/epoch", "netlib GFLOP/s"]
     if torch is not None:
         headers += [
             "torch s/epoch",

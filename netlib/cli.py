@@ -28,8 +28,8 @@ class _Parser(argparse.ArgumentParser):
 
 #: The settings the command line overrides, in --help order (the preset supplies the rest).
 CLI_SETTINGS = (
-    "dataset", "epochs", "lr", "batch_size", "hidden", "activation", "loss", "optimizer",
-    "seed", "dtype", "val_fraction",
+    "dataset", "epochs", "lr", "batch_size", "hidden", "layers", "activation", "loss",
+    "optimizer", "seed", "dtype", "val_fraction",
 )  # fmt: skip
 
 
@@ -55,13 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def print_summary(config: NetConfig, out=sys.stdout) -> int:
     """The network of config on its data set's shape, layer by layer, without training."""
-    from netlib.architecture import format_summary, from_hidden, summary
+    from netlib.architecture import format_summary, summary
     from netlib.memory import BUILTIN_SHAPES, estimate
 
     shape = BUILTIN_SHAPES.get(config.dataset)  # --mnist-dir alone already means mnist
     if shape is None:
         raise UsageError(f"--summary needs a built-in data set, not {config.dataset!r}")
-    table = summary(from_hidden(config.hidden), (1, shape.height, shape.width), shape.classes)
+    table = summary(config.layer_specs, (1, shape.height, shape.width), shape.classes)
     out.write(format_summary(table) + "\n")
     out.write(f"memory {estimate(config, shape).summary()}\n")
     return 0
@@ -75,7 +75,9 @@ def add_setting(parser: argparse.ArgumentParser, name: str) -> None:
         kwargs["choices"] = list(spec.choices)
     elif spec.kind != "text":
         kwargs["help"] += f" Allowed: {spec.allowed()}."
-        kwargs["type"] = {"int": int, "float": float, "widths": _widths}[spec.kind]
+        kwargs["type"] = {"int": int, "float": float, "widths": _widths, "layers": _layers}[
+            spec.kind
+        ]
     kwargs["help"] = kwargs["help"].replace("%", "%%")  # argparse formats help with %
     parser.add_argument("--" + name.replace("_", "-"), **kwargs)
 
@@ -87,8 +89,19 @@ def _widths(text: str) -> tuple[int, ...]:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def _layers(text: str) -> str:
+    try:
+        return SPECS["layers"].parse("layers", text)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def config_from_args(args: argparse.Namespace) -> NetConfig:
     changes = {n: v for n in CLI_SETTINGS if (v := getattr(args, n)) is not None}
+    if changes.get("layers"):
+        changes.setdefault("dropout", 0.0)  # a preset's MLP dropout does not carry over
+    elif "hidden" in changes:
+        changes["layers"] = ""  # --hidden over a convolutional preset: the widths win
     if not args.dataset:
         changes.pop("dataset", None)
         if args.mnist_dir:
@@ -176,9 +189,15 @@ def run_train(args: argparse.Namespace, out=sys.stdout) -> int:
             "train_seconds": round(end.train_seconds, 3),
             "test_accuracy": test_acc,
             "val_accuracy": final.val_acc if final else None,
+            "architecture": config.architecture,
+            "parameters": _parameters(trainer.net),
         }
         out.write(json.dumps(result) + "\n")
     return 0 if end.status == "finished" and saved_where == args.save else 1
+
+
+def _parameters(net) -> int:
+    return int(sum(p.size for p in net.params()))
 
 
 def check_destination(path: str) -> None:

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from netlib.activations import ACTIVATIONS
+from netlib.architecture import Dense as DenseSpec
+from netlib.architecture import LayerSpec, from_hidden, to_json
+from netlib.architecture import parse as parse_layers
 from netlib.initializers import INITIALIZERS
 from netlib.losses import LOSSES
 from netlib.optimizers import OPTIMIZERS
@@ -39,6 +42,12 @@ class NetConfig:
         "regression. Wider or deeper nets can learn more but train slower and overfit sooner; "
         "very narrow ones (under ~16) underfit.",
         low=1, high=8192, max_items=8,
+    ))  # fmt: skip
+    layers: str = setting("", Spec(
+        "layers", "Layers (replaces the hidden widths)",
+        "Tokens such as conv16k5 pool2 dense128 (conv{F}k{K}: F filters of K×K; pool{N}: "
+        "max-pool; dropout0.5; bn; :relu per layer); empty uses the hidden widths. Convolutions "
+        "find strokes wherever they sit in the image, at a higher cost per image.",
     ))  # fmt: skip
     activation: str = setting("sigmoid", Spec(
         "choice", "Activation",
@@ -176,6 +185,14 @@ class NetConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         self.validate()
+        if self.layers:  # one spelling of an architecture: canonical text, no widths beside it
+            object.__setattr__(self, "layers", SPECS["layers"].coerce("layers", self.layers))
+            object.__setattr__(self, "hidden", ())
+            if self.dropout:
+                raise ConfigError(
+                    "dropout: with layers, put dropout in the architecture (e.g. dense128 "
+                    "dropout0.5) and leave this at 0"
+                )
 
     def validate(self) -> None:
         """Refuse values the engine cannot train with, naming the field and the allowed range."""
@@ -188,6 +205,7 @@ class NetConfig:
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["hidden"] = list(self.hidden)
+        d["layers"] = to_json(self.layer_specs) if self.layers else []  # the structured form
         return d
 
     def to_json(self) -> str:
@@ -222,7 +240,25 @@ class NetConfig:
 
     @property
     def architecture(self) -> str:
-        return "-".join(str(h) for h in self.hidden) or "none"
+        """'128-64' (hidden widths, 'none' for none) or the layers' text form."""
+        return self.layers or "-".join(str(h) for h in self.hidden) or "none"
+
+    @property
+    def layer_specs(self) -> list[LayerSpec]:
+        """The hidden layers as netlib.architecture specs, whichever way they were given."""
+        return parse_layers(self.layers) if self.layers else from_hidden(self.hidden)
+
+    @property
+    def mlp_hidden(self) -> tuple[int, ...] | None:
+        """The widths when the architecture is a plain fully connected net (what netlib.network's
+        MLP trains, faster and with every weight view), else None."""
+        if not self.layers:
+            return self.hidden
+        specs = self.layer_specs
+        plain = all(
+            isinstance(s, DenseSpec) and s.activation in (None, self.activation) for s in specs
+        )
+        return tuple(s.units for s in specs) if plain else None
 
 
 #: Field name -> its Spec, in the order NetConfig declares them.

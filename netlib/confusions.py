@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from netlib import architecture as arch
 from netlib import metrics
 from netlib.activations import ACTIVATIONS
+from netlib.layer_stack import LayerStack
 from netlib.losses import LOSSES
+from netlib.nets import Network
 from netlib.network import MLP
 from netlib.training_data import scale_images
 
@@ -73,12 +76,33 @@ def resolve_pair(pair, cm: np.ndarray, default: tuple[int, int] = (4, 9)) -> tup
     return a, b
 
 
+def has_hidden(net: Network) -> bool:
+    """Whether the network has hidden units to study (MLP: a hidden layer; stack: a conv or
+    dense layer before the output)."""
+    return len(net.weights) > 1 if isinstance(net, MLP) else bool(net.unit_layers())
+
+
+def margin_seed(logits_shape: tuple[int, int], a: int, b: int, dtype) -> np.ndarray:
+    seed = np.zeros(logits_shape, dtype=dtype)
+    seed[:, a] = 1
+    seed[:, b] -= 1
+    return seed
+
+
 def first_layer_margin_gradient(
-    net: MLP, x: np.ndarray, a: int, b: int
+    net: Network, x: np.ndarray, a: int, b: int, layer: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """First hidden layer's activations h (n, units) and d(logit_a − logit_b)/dh per sample."""
-    if len(net.weights) < 2:
+    """First hidden layer's activations h (n, units) and d(logit_a − logit_b)/dh per sample.
+    For a layer stack, any unit layer's (`layer`: an index of net.unit_layers(), default the
+    first): a convolution's h and gradient are (n, channels, height, width)."""
+    if not has_hidden(net):
         raise ValueError("the network has no hidden layer")
+    if isinstance(net, LayerStack):
+        index = net.unit_layers()[0] if layer is None else layer
+        if index not in net.unit_layers():
+            raise ValueError(f"layer {index} is not one of the unit layers {net.unit_layers()}")
+        rows = len(x)
+        return net.output_gradient(x, margin_seed((rows, net.classes), a, b, net.dtype), index)
     logits, cache = net.forward(x)
     dz = np.zeros_like(logits)
     dz[:, a] = 1
@@ -92,7 +116,9 @@ def first_layer_margin_gradient(
     raise AssertionError("unreachable")
 
 
-def unit_contributions(net: MLP, x: np.ndarray, a: int, b: int) -> np.ndarray:
+def unit_contributions(
+    net: Network, x: np.ndarray, a: int, b: int, layer: int | None = None
+) -> np.ndarray:
     """(n, units): how much each first-layer unit adds to logit_a − logit_b, per sample.
 
     contribution_j(x) = h_j(x) · ∂(logit_a − logit_b)/∂h_j(x), activation times gradient.
@@ -100,8 +126,20 @@ def unit_contributions(net: MLP, x: np.ndarray, a: int, b: int) -> np.ndarray:
     the contributions add up exactly to the margin minus the output biases' difference.
     With more hidden layers it is the first-order share of each first-layer unit (exact for
     ReLU networks up to the deeper layers' biases).
+
+    For a convolutional layer the units are its channels: each channel's contribution is the
+    sum over positions of contribution_maps (where in the image the channel adds to it).
     """
-    h, grad = first_layer_margin_gradient(net, x, a, b)
+    c = contribution_maps(net, x, a, b, layer)
+    return c.reshape(len(c), c.shape[1], -1).sum(axis=2) if c.ndim == 4 else c
+
+
+def contribution_maps(
+    net: Network, x: np.ndarray, a: int, b: int, layer: int | None = None
+) -> np.ndarray:
+    """h · ∂(logit_a − logit_b)/∂h at every unit of a layer: (n, units), or for a convolution
+    (n, channels, height, width), the per-position share of each feature map."""
+    h, grad = first_layer_margin_gradient(net, x, a, b, layer)
     return h * grad
 
 
@@ -116,7 +154,13 @@ class SeparatingUnits:
 
 
 def separating_units(
-    net: MLP, x: np.ndarray, labels: np.ndarray, a: int, b: int, top: int = 8
+    net: Network,
+    x: np.ndarray,
+    labels: np.ndarray,
+    a: int,
+    b: int,
+    top: int = 8,
+    layer: int | None = None,
 ) -> SeparatingUnits | None:
     """The `top` first-layer units that separate a from b most; None without a hidden layer.
 
@@ -127,17 +171,20 @@ def separating_units(
     Negative scores are units that pull the two classes together. Also None when either
     class has no sample in x.
     """
-    if len(net.weights) < 2 or not (labels == a).any() or not (labels == b).any():
+    if not has_hidden(net) or not (labels == a).any() or not (labels == b).any():
         return None
-    c = unit_contributions(net, x, a, b).astype(np.float64)
+    c = unit_contributions(net, x, a, b, layer).astype(np.float64)
     on_a, on_b = c[labels == a].mean(axis=0), c[labels == b].mean(axis=0)
     score = on_a - on_b
     order = np.argsort(-score, kind="stable")[:top]
     return SeparatingUnits(order, score[order], on_a[order], on_b[order])
 
 
-def weight_difference(net: MLP, a: int, b: int) -> np.ndarray:
-    """For a network without hidden layer: the input pattern that favours a over b."""
+def weight_difference(net: Network, a: int, b: int) -> np.ndarray | None:
+    """For a network without hidden layer: the input pattern that favours a over b (None for
+    a stack, whose output layer may see pooled pixels rather than the input's)."""
+    if isinstance(net, LayerStack):
+        return None
     return net.weights[0][:, a] - net.weights[0][:, b]
 
 
@@ -160,7 +207,7 @@ class PairStudy:
 
 
 def study_pair(
-    net: MLP,
+    net: Network,
     images: np.ndarray,
     labels: np.ndarray,
     logits: np.ndarray,
@@ -186,7 +233,7 @@ def study_pair(
         return metrics.saliency(net, inputs(index[:tiles]), a, b)
 
     pair = np.flatnonzero((labels == a) | (labels == b))
-    hidden = len(net.weights) > 1
+    hidden = has_hidden(net)
     units = separating_units(net, inputs(pair), labels[pair], a, b, top_units) if hidden else None
     return PairStudy(
         a,
@@ -236,9 +283,29 @@ def diff_cell_samples(
 
 # -- draw a digit ---------------------------------------------------------------------------
 def explain_input(
-    net: MLP, x: np.ndarray, loss: str = "cross_entropy"
+    net: Network, x: np.ndarray, loss: str = "cross_entropy"
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """One flat input (n_inputs,) in [0, 1] → (class probabilities, hidden activations)."""
+    """One flat input (n_inputs,) in [0, 1] → (class probabilities, hidden activations): for a
+    stack, each unit layer's output ((units,) or feature maps (channels, height, width))."""
     batch = np.asarray(x, dtype=net.dtype).reshape(1, -1)
+    if isinstance(net, LayerStack):
+        outs = net.outputs(batch)
+        keep = set(net.unit_layers())
+        acts = [out[0] for i, (_, out) in enumerate(outs) if i in keep]
+        return LOSSES[loss].proba(outs[-1][1])[0], acts
     logits, cache = net.forward(batch)
     return LOSSES[loss].proba(logits)[0], [h[0] for h in cache.acts]
+
+
+def feature_maps(net: Network, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Every layer's output for one flat input, named: (description, array of the layer's
+    per-sample shape). For an MLP, each hidden layer's activations."""
+    batch = np.asarray(x, dtype=net.dtype).reshape(1, -1)
+    if isinstance(net, MLP):
+        _, cache = net.forward(batch)
+        return [(f"hidden layer {i + 1}", h[0]) for i, h in enumerate(cache.acts)]
+    shapes = net.summary_shapes()
+    return [
+        (f"{i}. {layer.kind} ({arch.format_shape(shapes[i])})", out[0])
+        for i, (layer, out) in enumerate(net.outputs(batch))
+    ]

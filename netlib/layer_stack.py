@@ -47,9 +47,29 @@ from netlib.layers import (
     MaxPool2D,
 )
 
-__all__ = ["LayerStack", "build"]
+__all__ = ["EVAL_CHUNK_BYTES", "LayerStack", "build", "eval_rows", "sample_elements"]
 
 Shape = tuple[int, ...]
+EVAL_ROWS = 4096  # at most this many images per inference chunk (as the MLP)
+EVAL_CHUNK_BYTES = 64 * 2**20  # and no more working memory than this per chunk
+
+
+def sample_elements(table: arch.Summary, specs: Sequence[arch.LayerSpec]) -> tuple[int, int]:
+    """(widest layer output, widest convolution's unfolded columns) per sample, in elements:
+    what one inference chunk holds at once (a layer's input and output, and the columns its
+    one GEMM multiplies). netlib.memory counts the same."""
+    convs = {spec.token(): spec.filters for spec in specs if isinstance(spec, arch.Conv)}
+    widest = max(int(np.prod(row.output_shape)) for row in table.rows)
+    widest = max(widest, int(np.prod(table.input_shape)))
+    cols = [row.macs // convs[row.name] for row in table.rows if row.name in convs]
+    return widest, max(cols, default=0)
+
+
+def eval_rows(table: arch.Summary, specs: Sequence[arch.LayerSpec], itemsize: int) -> int:
+    """Images per inference chunk: EVAL_ROWS, fewer when a chunk would pass EVAL_CHUNK_BYTES."""
+    widest, cols = sample_elements(table, specs)
+    per_sample = (2 * widest + cols) * itemsize
+    return max(1, min(EVAL_ROWS, EVAL_CHUNK_BYTES // per_sample))
 
 
 def _layer_for(spec: arch.LayerSpec, init: str, init_scale: float, dropout_rng) -> Layer:
@@ -289,10 +309,59 @@ class LayerStack:
         dx = dy.reshape(x_shape) if input_grad else None
         return grads, dx
 
-    def logits(self, x: np.ndarray, batch: int = 4096) -> np.ndarray:
+    def eval_rows(self) -> int:
+        """Images per inference chunk (see eval_rows)."""
+        return eval_rows(self.summary(), self.specs, self.dtype.itemsize)
+
+    def logits(self, x: np.ndarray, batch: int | None = None) -> np.ndarray:
         """Inference (eval mode) in chunks, so a big set never needs one huge activation."""
+        batch = batch or self.eval_rows()
         out = [self.forward(x[i : i + batch], False)[0] for i in range(0, len(x), batch)]
         return np.concatenate(out) if out else np.zeros((0, self.classes), self.dtype)
+
+    def unit_layers(self) -> list[int]:
+        """Indices of the layers whose outputs are a network's "hidden units": the activation
+        after each conv (channels) or hidden dense layer (units), in order."""
+        return [i for i, layer in enumerate(self.layers) if isinstance(layer, Activation)]
+
+    def describe_layer(self, index: int) -> str:
+        """'conv16k5 (16×24×24)': the spec behind a unit layer and its output shape."""
+        count = sum(isinstance(layer, Activation) for layer in self.layers[: index + 1])
+        owners = [s for s in self.specs if isinstance(s, arch.Conv | arch.Dense)]
+        shape = self.summary_shapes()[index]
+        name = owners[count - 1].token() if 0 < count <= len(owners) else self.layers[index].kind
+        return f"{name} ({arch.format_shape(shape)})"
+
+    def summary_shapes(self) -> list[Shape]:
+        """Every built layer's per-sample output shape, in layer order."""
+        shape, out = self.input_shape, []
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            out.append(shape)
+        return out
+
+    def output_gradient(
+        self, x: np.ndarray, dlogits: np.ndarray, index: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Layer `index`'s output for x (eval mode) and d(sum(dlogits * logits))/d(that
+        output), same shape: seed dlogits with +1/-1 on two classes for a margin's gradient."""
+        if not 0 <= index < len(self.layers) - 1:
+            raise ValueError(f"layer {index} is not a hidden layer of {self!r}")
+        a = self._shape_input(x)
+        caches, outs = [], []
+        for layer in self.layers:
+            a, cache = layer.forward(a, False)
+            caches.append(cache)
+            outs.append(a)
+        dy = dlogits
+        for j in range(len(self.layers) - 1, index, -1):
+            layer, wanted = self.layers[j], self.layers[j].need_input_grad
+            layer.need_input_grad = True
+            try:
+                dy, _ = layer.backward(caches[j], dy)
+            finally:
+                layer.need_input_grad = wanted
+        return outs[index], dy
 
     def outputs(self, x: np.ndarray) -> list[tuple[Layer, np.ndarray]]:
         """Every layer's output for x in eval mode (feature maps, hidden activations)."""

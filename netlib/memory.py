@@ -8,6 +8,7 @@ tests/test_memory_estimate.py checks it against a real run's peak RSS.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -15,7 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from netlib.architecture import Conv, summary
 from netlib.config import ConfigError, NetConfig
+from netlib.layer_stack import eval_rows as stack_eval_rows
+from netlib.layer_stack import sample_elements
 from netlib.sizes import SizeError, format_size, parse_size
 from netlib.training_data import split_indices
 
@@ -132,17 +136,51 @@ class _Counts:
 
 
 def _counts(config: NetConfig, shape: DataShape) -> _Counts:
-    sizes = [shape.inputs, *config.hidden, shape.classes]
-    matrices = list(zip(sizes[:-1], sizes[1:], strict=True))
     n_train = len(split_indices(shape.train, config.val_fraction, config.seed)[0])
     bs = config.batch_size
     rows = max(1, n_train if bs <= 0 or bs >= n_train else bs)  # as Trainer.batch_size()
+    eval_rows = max(shape.test, shape.train - n_train)
+    item = np.dtype(config.dtype).itemsize
+    widths = config.mlp_hidden
+    if widths is None:
+        return _stack_counts(config, shape, item, rows, rows == n_train, eval_rows)
+    sizes = [shape.inputs, *widths, shape.classes]
+    matrices = list(zip(sizes[:-1], sizes[1:], strict=True))
     return _Counts(
-        item=np.dtype(config.dtype).itemsize,
+        item=item,
         params=sum(i * o + o for i, o in matrices),
         largest_matrix=max(matrices, key=lambda m: m[0] * m[1]),
         step=_step_bytes(config, sizes, rows, full=rows == n_train),
-        evaluation=_evaluation_bytes(sizes, max(shape.test, shape.train - n_train)),
+        evaluation=_evaluation_bytes(sizes, eval_rows),
+    )
+
+
+def _stack_counts(
+    config: NetConfig, shape: DataShape, item: int, rows: int, full: bool, eval_rows: int
+) -> _Counts:
+    """A layer stack's counts from its summary (netlib.architecture): every layer's output,
+    plus each convolution's unfolded input columns (C*K*K per output pixel, what its one GEMM
+    multiplies), which the forward cache keeps for backward. Raises ArchitectureError when
+    the layers do not fit the images."""
+    specs = config.layer_specs
+    table = summary(specs, (1, shape.height, shape.width), shape.classes)
+    convs = {spec.token(): spec.filters for spec in specs if isinstance(spec, Conv)}
+    outputs = [math.prod(row.output_shape) for row in table.rows]
+    cols = [row.macs // convs[row.name] for row in table.rows if row.name in convs]
+    widest, widest_cols = sample_elements(table, specs)
+    inputs = (0 if full else 1) + (1 if config.augment_shift else 0)
+    # The cache: each layer's output (an activation keeps its input and output, backward one
+    # gradient of each); each convolution's columns and their gradient over the zero-padded
+    # plane (up to twice the columns), which Conv2D keeps in per-shape buffers reused from
+    # step to step; and the widest layer's gradient twice over.
+    step = inputs * shape.inputs + 3 * sum(outputs) + 3 * sum(cols) + 2 * max(outputs)
+    largest = max(row.params for row in table.rows)
+    return _Counts(
+        item=item,
+        params=table.params,
+        largest_matrix=(largest, 1),
+        step=rows * step,
+        evaluation=min(stack_eval_rows(table, specs, item), eval_rows) * (2 * widest + widest_cols),
     )
 
 
@@ -247,6 +285,8 @@ def check_budget(config: NetConfig, shape: DataShape, budget: int) -> MemoryEsti
 
 def _params_hint(config: NetConfig, est: MemoryEstimate) -> str:
     i, o = est.largest_matrix
+    if config.mlp_hidden is None:
+        return f"use fewer filters or units (the largest layer has {i:,} parameters)"
     return f"use fewer or narrower hidden layers (the largest weight matrix is {i:,}×{o:,})"
 
 

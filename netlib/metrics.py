@@ -7,10 +7,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from netlib.losses import LOSSES
-from netlib.network import MLP
+from netlib.nets import Network
 
 
-def probabilities(net: MLP, x: np.ndarray, loss: str = "cross_entropy") -> np.ndarray:
+def probabilities(net: Network, x: np.ndarray, loss: str = "cross_entropy") -> np.ndarray:
     return LOSSES[loss].proba(net.logits(x))
 
 
@@ -70,7 +70,7 @@ def true_class_margin(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     return true - others.max(axis=1)
 
 
-def saliency(net: MLP, x: np.ndarray, a: int, b: int | None = None) -> np.ndarray:
+def saliency(net: Network, x: np.ndarray, a: int, b: int | None = None) -> np.ndarray:
     """d(logit_a - logit_b)/d(input) per sample (or d(logit_a)/d(input) when b is None)."""
     logits, cache = net.forward(x)
     seed = np.zeros_like(logits)

@@ -1,4 +1,10 @@
-"""Model files: weights + config JSON in one .npz, read without pickle and checked before use."""
+"""Model files: weights + config JSON in one .npz, read without pickle and checked before use.
+
+Two formats: digit-net-model/1 (a fully connected MLP: 'sizes' and W0, b0, W1, ...), which
+every MLP is still written in, and digit-net-model/2 (a layer stack: 'input_shape' and
+'classes' in the header, the architecture in the config's 'layers', one array per parameter
+and batch-norm running statistic under LayerStack.state()'s names).
+"""
 
 from __future__ import annotations
 
@@ -10,13 +16,19 @@ from pathlib import Path
 
 import numpy as np
 
+from netlib import architecture as arch
 from netlib.atomic import atomic_write
 from netlib.config import ConfigError, NetConfig
+from netlib.data.checks import MAX_SIDE
 from netlib.data.dataset import DataError
 from netlib.data.npz import NpzReader
+from netlib.layer_stack import LayerStack, build
+from netlib.nets import Network
 from netlib.network import MLP
 
 FORMAT = "digit-net-model/1"
+FORMAT_STACK = "digit-net-model/2"
+FORMATS = (FORMAT, FORMAT_STACK)
 MAX_LAYERS = 64
 MAX_MODEL_BYTES = 4 * 2**30  # unpacked: a zip bomb cannot make loading allocate more
 MAX_HEADER_BYTES = 2**20  # config + meta JSON: a few KB in practice
@@ -30,25 +42,41 @@ class ModelFileError(ValueError):
     """A model file is truncated, foreign or inconsistent; the message says which."""
 
 
-def model_bytes(net: MLP, config: NetConfig, meta: dict | None = None) -> bytes:
-    header = {"format": FORMAT, "config": config.to_dict(), "sizes": net.sizes, "meta": meta or {}}
-    arrays = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
-    for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
-        arrays[f"W{i}"] = w
-        arrays[f"b{i}"] = b
+def model_bytes(net: Network, config: NetConfig, meta: dict | None = None) -> bytes:
+    if isinstance(net, LayerStack):
+        header = {
+            "format": FORMAT_STACK,
+            "config": config.to_dict(),
+            "input_shape": list(net.input_shape),
+            "classes": net.classes,
+            "meta": meta or {},
+        }
+        arrays = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
+        arrays.update(net.state())
+    else:
+        header = {
+            "format": FORMAT,
+            "config": config.to_dict(),
+            "sizes": net.sizes,
+            "meta": meta or {},
+        }
+        arrays = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
+        for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+            arrays[f"W{i}"] = w
+            arrays[f"b{i}"] = b
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     return buf.getvalue()
 
 
-def save_model(path: str | os.PathLike, net: MLP, config: NetConfig, meta: dict | None = None):
+def save_model(path: str | os.PathLike, net: Network, config: NetConfig, meta: dict | None = None):
     """Write atomically (temp file + rename): a crash never leaves a half-written model."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda f: f.write(model_bytes(net, config, meta)))
 
 
-def load_model(path: str | os.PathLike) -> tuple[MLP, NetConfig, dict]:
+def load_model(path: str | os.PathLike) -> tuple[Network, NetConfig, dict]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -56,7 +84,7 @@ def load_model(path: str | os.PathLike) -> tuple[MLP, NetConfig, dict]:
     return parse_model(data)
 
 
-def parse_model(data: bytes) -> tuple[MLP, NetConfig, dict]:
+def parse_model(data: bytes) -> tuple[Network, NetConfig, dict]:
     """Header first; then each weight array is checked against the shapes the header implies,
     by the sizes the zip directory and the .npy headers declare, before it is inflated."""
     with _open_npz(data) as reader:
@@ -65,6 +93,13 @@ def parse_model(data: bytes) -> tuple[MLP, NetConfig, dict]:
             config = NetConfig.from_dict(header.get("config"))
         except ConfigError as exc:
             raise ModelFileError(f"model config is invalid: {exc}") from None
+        if header["format"] == FORMAT_STACK:
+            return _parse_stack(reader, header, config)
+        if config.mlp_hidden is None:
+            raise ModelFileError(
+                f"model header: format {FORMAT!r} holds a fully connected network, but the "
+                f"config's layers are {config.architecture!r}"
+            )
         sizes = header.get("sizes")
         if (
             not isinstance(sizes, list)
@@ -72,9 +107,9 @@ def parse_model(data: bytes) -> tuple[MLP, NetConfig, dict]:
             or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)
         ):
             raise ModelFileError("model header: 'sizes' must be a list of positive integers")
-        if list(config.hidden) != sizes[1:-1]:
+        if list(config.mlp_hidden) != sizes[1:-1]:
             raise ModelFileError(
-                f"model header: sizes {sizes} disagree with hidden {config.hidden}"
+                f"model header: sizes {sizes} disagree with the layers {config.architecture!r}"
             )
         meta = _check_meta(header.get("meta"), sizes)
         shapes = {}
@@ -86,6 +121,45 @@ def parse_model(data: bytes) -> tuple[MLP, NetConfig, dict]:
     weights = [arrays[f"W{i}"].astype(config.dtype) for i in range(n)]
     biases = [arrays[f"b{i}"].astype(config.dtype) for i in range(n)]
     return MLP(weights, biases, config.activation), config, meta
+
+
+def _parse_stack(reader: NpzReader, header: dict, config: NetConfig) -> tuple:
+    """A layer stack: its input shape and classes checked, its parameter count bounded
+    before anything is built, then every state array by the built stack's names and shapes."""
+    shape, classes = header.get("input_shape"), header.get("classes")
+    if not (
+        isinstance(shape, list)
+        and len(shape) == 3
+        and all(map(_positive_int, shape))
+        and shape[0] == 1
+        and max(shape[1:]) <= MAX_SIDE
+    ):
+        raise ModelFileError(
+            f"model header: 'input_shape' must be [1, height, width] with sides up to "
+            f"{MAX_SIDE}, got {_show(shape)}"
+        )
+    if not (_positive_int(classes) and classes <= arch.CLASSES[1]):
+        raise ModelFileError(
+            f"model header: 'classes' must be 1..{arch.CLASSES[1]}, got {_show(classes)}"
+        )
+    specs = config.layer_specs
+    try:
+        table = arch.summary(specs, tuple(shape), classes)
+    except arch.ArchitectureError as exc:
+        raise ModelFileError(f"model header: the layers do not fit the input: {exc}") from None
+    if table.params * 8 > MAX_MODEL_BYTES:
+        raise ModelFileError(
+            f"the model header declares {table.params:,} parameters, over the "
+            f"{MAX_MODEL_BYTES / 2**30:.0f} GB limit"
+        )
+    meta = _check_meta(header.get("meta"), [shape[1] * shape[2], classes])
+    net = build(specs, tuple(shape), classes, config.activation, config.init,
+                np.random.default_rng(0), config.dtype, config.init_scale)  # fmt: skip
+    shapes = {name: a.shape for name, a in {**net.named_params(), **net.buffers()}.items()}
+    _check_declared(reader, shapes)
+    arrays = {name: _read_array(reader, name, shape) for name, shape in shapes.items()}
+    net.load_state(arrays)
+    return net, config, meta
 
 
 def _check_meta(meta: object, sizes: list[int]) -> dict:
@@ -249,8 +323,9 @@ def _read_header(reader: NpzReader) -> dict:
         raise ModelFileError(f"model header is {why}") from None
     if _depth(header) > MAX_JSON_DEPTH:
         raise ModelFileError(f"model header is nested more than {MAX_JSON_DEPTH} levels deep")
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise ModelFileError(f"not a digit-net model file (format must be {FORMAT!r})")
+    if not isinstance(header, dict) or header.get("format") not in FORMATS:
+        shown = " or ".join(repr(f) for f in FORMATS)
+        raise ModelFileError(f"not a digit-net model file (format must be {shown})")
     return header
 
 

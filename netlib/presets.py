@@ -127,5 +127,77 @@ PRESETS: dict[str, Preset] = {
             "784-1024-10 ReLU, Adam + cosine, dropout 0.2, ±1 px shifts",
             "the full MNIST test set (10,000 images)",
         ),
+        Preset(
+            "lenet5",
+            "LeNet-5",
+            NetConfig(
+                dataset="mnist-sample",
+                # LeCun et al. 1998's C1-S2-C3-S4-C5-F6 on 32×32 inputs: on 28×28 images the
+                # first convolution pads ("same") instead. Modernised: ReLU and max-pooling
+                # (the original: scaled tanh and trainable average pooling), Adam, softmax.
+                # 10 epochs: 99.17 % (0.83 % error) in 107 s of training on 2 cores.
+                layers="conv6k5same pool2 conv16k5 pool2 dense120 dense84",
+                activation="relu",
+                loss="cross_entropy",
+                optimizer="adam",
+                lr=1e-3,
+                schedule="cosine",
+                batch_size=64,
+                epochs=10,
+                init="he",
+                val_fraction=0.0,
+            ),
+            "0.95 % test error (LeCun et al. 1998, LeNet-5 without distortions)",
+            0.9905,
+            "LeNet-5 (6 and 16 5×5 filters, 120-84 dense), ReLU + max-pool, Adam, 10 epochs",
+            "the full MNIST test set (10,000 images)",
+        ),
+        Preset(
+            "fast-cnn",
+            "Fast CNN",
+            NetConfig(
+                dataset="mnist-sample",
+                # 3 cosine epochs: 99.10 % on the full MNIST test set after 44.8 s of training
+                # on this 2-core machine (python -m netlib train --preset fast-cnn --mnist-dir
+                # DIR); 8 and 16 filters needed 7 epochs (64 s) for 99.02 %.
+                layers="conv16k5 pool2 conv32k5 pool2 dense128",
+                activation="relu",
+                loss="cross_entropy",
+                optimizer="adam",
+                lr=2e-3,
+                schedule="cosine",
+                batch_size=128,
+                epochs=3,
+                init="he",
+                val_fraction=0.0,
+            ),
+            "our recipe: ≥ 99.0 % on the MNIST test set within 60 s of training on 2 cores",
+            0.99,
+            "16 and 32 5×5 filters, max-pool, dense 128, Adam + cosine, batch 128, 3 epochs",
+            "the full MNIST test set (10,000 images)",
+        ),
+        Preset(
+            "best-cnn",
+            "Best CNN",
+            NetConfig(
+                dataset="mnist-sample",
+                # 6 epochs: 99.35 % in 122 s of training (measured beside other work).
+                layers="conv16k5same pool2 conv32k5 pool2 dense128 dropout0.3",
+                activation="relu",
+                loss="cross_entropy",
+                optimizer="adam",
+                lr=2e-3,
+                schedule="cosine",
+                batch_size=128,
+                epochs=6,
+                init="he",
+                augment_shift=1,
+                val_fraction=0.0,
+            ),
+            "our recipe: ≥ 99.3 % within 5 minutes (LeNet-5 with distortions: 0.8 % error)",
+            0.993,
+            "16 and 32 5×5 filters, max-pool, dense 128 + dropout, ±1 px shifts, Adam + cosine",
+            "the full MNIST test set (10,000 images)",
+        ),
     ]
 }

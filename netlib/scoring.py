@@ -11,9 +11,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from netlib import metrics
+from netlib import metrics, nets
 from netlib.losses import LOSSES
-from netlib.network import MLP
+from netlib.nets import Network
 from netlib.training_data import scale_images
 
 WHICH_SAMPLES = ("all", "right", "wrong")
@@ -50,21 +50,25 @@ class Evaluation:
 
 
 def evaluate(
-    net: MLP, images: np.ndarray, labels: np.ndarray, max_value: int, loss: str = "cross_entropy"
+    net: Network,
+    images: np.ndarray,
+    labels: np.ndarray,
+    max_value: int,
+    loss: str = "cross_entropy",
 ) -> Evaluation:
     """Run the network on uint8 (N, H, W) images scaled exactly as training scaled them."""
     n_pixels = int(np.prod(images.shape[1:]))
-    if net.sizes[0] != n_pixels:
+    inputs, classes = nets.inputs_of(net), nets.classes_of(net)
+    wanted = getattr(net, "input_shape", None)  # a layer stack sees the image's shape too
+    if inputs != n_pixels or (wanted is not None and tuple(wanted[1:]) != images.shape[1:]):
         shape = "×".join(str(s) for s in images.shape[1:])
         raise ValueError(
-            f"the network takes {net.sizes[0]} inputs but these images are {shape} "
+            f"the network takes {inputs} inputs but these images are {shape} "
             f"({n_pixels} pixels): it was trained on other data"
         )
     y = np.asarray(labels, dtype=np.int64)
-    if len(y) and y.max() >= net.sizes[-1]:
-        raise ValueError(
-            f"labels go up to {y.max()} but the network has only {net.sizes[-1]} outputs"
-        )
+    if len(y) and y.max() >= classes:
+        raise ValueError(f"labels go up to {y.max()} but the network has only {classes} outputs")
     logits = net.logits(scale_images(images, max_value, net.dtype.name))
     return Evaluation(y, logits, LOSSES[loss].proba(logits), logits.argmax(axis=1))
 

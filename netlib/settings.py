@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("choice", "int", "float", "bool", "widths", "text")
+KINDS = ("choice", "int", "float", "bool", "widths", "text", "layers")
 
 
 class ConfigError(ValueError):
@@ -64,6 +64,8 @@ class Spec:
         elif self.kind == "text":
             if not isinstance(value, str):
                 raise ConfigError(f"{name}: must be a string, got {value!r}")
+        elif self.kind == "layers":
+            _layers_text(name, value)
         elif self.kind == "widths":
             if len(value) > self.max_items:
                 raise ConfigError(f"{name}: at most {self.max_items} layers")
@@ -96,6 +98,8 @@ class Spec:
         value: Any = text
         if self.kind == "widths":
             value = () if text.strip().lower() == "none" else _widths(name, text)
+        elif self.kind == "layers":
+            value = _layers_text(name, text)
         elif self.kind == "bool":
             if text not in ("0", "1"):
                 raise ConfigError(f"{name}: {text!r} is not 0 or 1")
@@ -127,6 +131,8 @@ class Spec:
             if not isinstance(value, list | tuple) or not all(_is_int(v) for v in value):
                 raise ConfigError(f"{name}: must be a list of integers")
             return tuple(int(v) for v in value)
+        if self.kind == "layers":  # the text form, or the JSON form (a list of layer objects)
+            return _layers_text(name, value)
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise ConfigError(f"{name}: must be true or false")
@@ -152,6 +158,8 @@ class Spec:
             return "on or off"
         if self.kind == "text":
             return "a name"
+        if self.kind == "layers":
+            return "layer tokens such as conv16k5 pool2 dense128 (see netlib/architecture.py)"
         if self.kind == "widths":
             return f"up to {self.max_items} layers of {self.low} to {_num(self.high)} units"
         if not (self.low_open or self.high_open):
@@ -183,6 +191,20 @@ def specs_of(cls: type) -> dict[str, Spec]:
         for f in cls.__dataclass_fields__.values()
         if "spec" in f.metadata
     }
+
+
+def _layers_text(name: str, value: Any) -> str:
+    """An architecture's canonical text form from its text or JSON form; the error names the
+    field and the token (netlib.architecture, imported here: it imports this module)."""
+    from netlib import architecture
+
+    try:
+        specs = (
+            architecture.parse(value) if isinstance(value, str) else architecture.from_json(value)
+        )
+    except architecture.ArchitectureError as error:
+        raise architecture.ArchitectureError(f"{name}: {error}", error.position) from None
+    return architecture.to_text(specs)
 
 
 def _widths(name: str, text: str) -> tuple[int, ...]:

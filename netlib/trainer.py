@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from netlib import nets
 from netlib.config import NetConfig
 from netlib.controls import RunControls
 from netlib.losses import LOSSES
 from netlib.metrics import confusion_matrix
-from netlib.network import MLP
+from netlib.nets import Network
 from netlib.optimizers import make_optimizer
 from netlib.schedules import SCHEDULES
 from netlib.training_data import PreparedData, random_shift
@@ -35,7 +36,7 @@ class BatchEvent:
     lr: float
     # The network being trained, not a copy: it changes with the next batch, so a listener
     # that keeps it (a live heatmap) keeps net.copy(). Copying costs, so do it only now and then.
-    net: MLP = field(repr=False, compare=False)
+    net: Network = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class EpochEvent:
     epoch_seconds: float  # training time of this epoch (no evaluation)
     train_seconds: float  # training time since the start (no evaluation)
     samples_per_sec: float
-    net: MLP  # a snapshot: listeners may keep it
+    net: Network  # a snapshot: listeners may keep it
 
 
 @dataclass(frozen=True)
@@ -92,9 +93,9 @@ class Trainer:
         self._init_rng, self._shuffle_rng, self._noise_rng = (
             np.random.default_rng(s) for s in seeds
         )
-        sizes = [data.x_train.shape[1], *config.hidden, data.num_classes]
-        self.net = MLP.create(
-            sizes, config.activation, config.init, self._init_rng, config.dtype, config.init_scale
+        # Dropout layers draw their masks from the noise generator, as the MLP's dropout does.
+        self.net = nets.create(
+            config, data.image_shape, data.num_classes, self._init_rng, self._noise_rng
         )
         self.optimizer = make_optimizer(
             config.optimizer,
@@ -224,7 +225,7 @@ class Trainer:
         The cache goes before the update, so the optimizer's temporaries do not sit on top of it.
         """
         c = self.config
-        logits, cache = self.net.forward(xb, c.dropout, self._noise_rng)
+        logits, cache = nets.forward_train(self.net, xb, c.dropout, self._noise_rng)
         loss, dlogits = self._loss.value_and_grad(logits, yb)
         loss += self.net.l2_penalty(c.l2) if c.l2 else 0.0
         correct = int((logits.argmax(axis=1) == yb).sum())

@@ -16,7 +16,7 @@ import numpy as np
 
 from netlib.config import NetConfig
 from netlib.controls import RunControls, check_lr
-from netlib.network import MLP
+from netlib.nets import Network
 from runlayer.curve import DownsampledCurve
 from runlayer.records import RunStatus
 
@@ -45,7 +45,7 @@ class LiveSnapshot:
     curve_steps: np.ndarray  # down-sampled batch losses
     curve_losses: np.ndarray
     metrics: tuple[dict, ...]  # one dict per finished epoch, as RunStore.epoch_metrics
-    net: MLP | None  # latest weights: refreshed every epoch and about every second
+    net: Network | None  # latest weights: refreshed every epoch and about every second
     net_version: int  # changes whenever net does: a cache key for heatmaps
     confusion: np.ndarray | None  # latest test confusion matrix
     confusion_epoch: int | None
@@ -87,7 +87,7 @@ class LiveRun:
         self.controls = RunControls()  # handed to the Trainer; the lock orders it with status
         self._curve = DownsampledCurve(max_points)
         self._metrics: list[dict] = []
-        self._net: MLP | None = None
+        self._net: Network | None = None
         self._net_version = 0
         self._confusion: np.ndarray | None = None
         self._confusion_epoch: int | None = None
@@ -206,12 +206,12 @@ class LiveRun:
             steps, losses = self._curve.points_after(step)
             return steps, losses, self._curve.stride
 
-    def set_net(self, net: MLP) -> None:
+    def set_net(self, net: Network) -> None:
         with self._lock:
             self._net = net
             self._net_version += 1
 
-    def on_epoch(self, row: dict, net: MLP, confusion: np.ndarray | None, best_epoch) -> None:
+    def on_epoch(self, row: dict, net: Network, confusion: np.ndarray | None, best_epoch) -> None:
         with self._lock:
             self._metrics.append(dict(row))
             self._net = net

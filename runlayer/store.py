@@ -20,7 +20,7 @@ import numpy as np
 
 from netlib.config import NetConfig
 from netlib.modelfile import load_model, save_model
-from netlib.network import MLP
+from netlib.nets import Network
 from runlayer import manifest, paths
 from runlayer.errors import DamagedStoreError, RunError, RunNotFoundError, StoreError
 from runlayer.ownership import DirectoryLock
@@ -204,7 +204,7 @@ class RunStore:
         if stride != old:
             self._sync_record(run_id)
 
-    def save_weights(self, run_id: str, epoch: int, net: MLP, config: NetConfig, meta: dict):
+    def save_weights(self, run_id: str, epoch: int, net: Network, config: NetConfig, meta: dict):
         """Write epoch-NNNN.npz atomically (thin_checkpoints later drops the surplus)."""
         self._require_owner()
         try:
@@ -251,7 +251,7 @@ class RunStore:
                 total += st.st_size
         return total, len(paths.saved_epoch_numbers(folder))
 
-    def save_best(self, run_id: str, net: MLP, config: NetConfig, meta: dict,
+    def save_best(self, run_id: str, net: Network, config: NetConfig, meta: dict,
                   epoch: int | None = None) -> None:  # fmt: skip
         """best.npz: a hard link to epoch's file when given (no second write), else a file."""
         self._require_owner()
@@ -407,7 +407,9 @@ class RunStore:
             return []
         return paths.saved_epoch_numbers(paths.run_dir(self.home, run_id))
 
-    def load_weights(self, run_id: str, which: int | str = "last") -> tuple[MLP, NetConfig, dict]:
+    def load_weights(
+        self, run_id: str, which: int | str = "last"
+    ) -> tuple[Network, NetConfig, dict]:
         """which = an epoch number, "best" or "last"; RunNotFoundError / NoWeightsError if absent.
 
         A damaged file raises netlib.modelfile.ModelFileError.

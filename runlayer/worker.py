@@ -15,7 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from netlib.data.dataset import DataError, Dataset
-from netlib.network import MLP
+from netlib.nets import Network
 from netlib.trainer import BatchEvent, EpochEvent, Trainer
 from netlib.training_data import PreparedData, prepare
 from runlayer.errors import StoreError
@@ -39,7 +39,7 @@ class Recorder:
         self.snapshot_seconds, self.flush_seconds = snapshot_seconds, flush_seconds
         self.best_score = -math.inf
         self.best_epoch: int | None = None
-        self.best_net: MLP | None = None
+        self.best_net: Network | None = None
         self.best_row: dict | None = None
         self._flushed_step, self._flushed_stride = 0, 1
         self._last_snapshot = self._last_flush = time.monotonic()
@@ -153,7 +153,7 @@ def _end(store: RunStore, run_id: str, status: str, reason: str, summary: dict):
     return status, reason
 
 
-def _final_scores(final: MLP, best: MLP | None, data: PreparedData) -> dict:
+def _final_scores(final: Network, best: Network | None, data: PreparedData) -> dict:
     """Evaluate the final and the best network: the numbers the Compare page lists."""
     out = {"final_val_acc": _acc(final, data.x_val, data.y_val),
            "final_test_acc": _acc(final, data.x_test, data.y_test)}  # fmt: skip
@@ -162,7 +162,7 @@ def _final_scores(final: MLP, best: MLP | None, data: PreparedData) -> dict:
     return out
 
 
-def _acc(net: MLP, x: np.ndarray, y: np.ndarray) -> float | None:
+def _acc(net: Network, x: np.ndarray, y: np.ndarray) -> float | None:
     if len(y) == 0:
         return None
     with np.errstate(all="ignore"):  # a diverged network may hold inf/NaN

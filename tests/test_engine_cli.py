@@ -37,8 +37,8 @@ def test_the_options_and_their_help_come_from_the_settings(capsys):
     shown = " ".join(capsys.readouterr().out.split())
     options = [f"--{name.replace('_', '-')}" for name in CLI_SETTINGS]
     assert options == [
-        "--dataset", "--epochs", "--lr", "--batch-size", "--hidden", "--activation", "--loss",
-        "--optimizer", "--seed", "--dtype", "--val-fraction",
+        "--dataset", "--epochs", "--lr", "--batch-size", "--hidden", "--layers", "--activation",
+        "--loss", "--optimizer", "--seed", "--dtype", "--val-fraction",
     ]  # fmt: skip
     for name in CLI_SETTINGS:
         assert " ".join(SPECS[name].help.split()) in shown, name

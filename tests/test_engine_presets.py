@@ -15,6 +15,9 @@ SHORT = {
     "digits-8x8": {"epochs": 30},
     "wide-relu": {"epochs": 1},
     "best-mlp": {"epochs": 1},
+    "lenet5": {"epochs": 1},
+    "fast-cnn": {"epochs": 1},
+    "best-cnn": {"epochs": 1},
 }
 
 

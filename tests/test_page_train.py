@@ -78,8 +78,23 @@ def test_the_memory_estimate_sits_beside_the_architecture(app):
     order = [(node.type, getattr(node, "key", None) or getattr(node, "value", ""))
              for node in _in_order(app.main)]  # fmt: skip
     hidden = order.index(("text_input", "f_hidden"))
-    kind, text = order[hidden + 1]
+    assert order[hidden + 1] == ("text_input", "f_layers")  # the two ways to say the network
+    kind, text = order[hidden + 2]
     assert kind == "caption" and "memory ≈" in text and text.startswith("784-64-10")
+
+
+def test_layers_typed_in_the_form_are_checked_against_the_images(app):
+    app.run()
+    app.text_input(key="f_layers").set_value("conv8k5 pool2 conv8k5 pool2 conv8k5").run()
+    assert not app.exception, app.exception
+    shown = [e.value for e in app.error]
+    assert any("token 5 'conv8k5'" in e and "smaller than the kernel" in e for e in shown), shown
+    assert _button(app, "Start training").disabled
+    app.text_input(key="f_layers").set_value("conv8k5 pool2 dense32").run()
+    captions = [c.value for c in app.caption if "memory ≈" in c.value]
+    assert captions and captions[0].startswith("28×28 → conv8k5 pool2 dense32 → 10 · ")
+    assert f"{8 * 26 + 32 * (8 * 12 * 12 + 1) + 330:,} parameters" in captions[0]
+    assert not _button(app, "Start training").disabled
 
 
 def _in_order(node):
