@@ -96,7 +96,7 @@ def torch_epoch(torch, config: NetConfig, data, init_trainer: Trainer, bare: boo
     model = torch_model(torch, config, init_trainer.net)
     model.train()
     opt = torch.optim.SGD(model.parameters(), lr=config.lr)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = torch.nn.CrossEntropyLoss()
     x = torch.from_numpy(data.x_train)
     if isinstance(init_trainer.net, LayerStack):  # images, as the stack sees them
         x = x.view(len(x), *init_trainer.net.input_shape)

@@ -1,6 +1,6 @@
 """Where one training epoch's time goes: cProfile around the real Trainer on the full MNIST.
 
-    python bench/profile_step.py [--arch small|wide|best] [--threads N] [--top 20]
+    python bench/profile_step.py [--arch small|wide|best|lenet5|fast-cnn] [--threads N] [--top 20]
 
 small = 784-64-10 sigmoid batch 64, wide = 784-800-10 ReLU batch 128 (both plain SGD, as in
 bench_epoch.py), best = the best-mlp preset (Adam, dropout, shifts). Matrix products show up
@@ -24,7 +24,7 @@ from netlib.training_data import prepare
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--arch", choices=["small", "wide", "best"], default="wide")
+    ap.add_argument("--arch", choices=[*ARCHS, "best"], default="wide")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--top", type=int, default=20)
     ap.add_argument("--mnist-dir", default=None)

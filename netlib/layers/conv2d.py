@@ -199,8 +199,11 @@ class Conv2D(Layer):
         dyf = self._pool.get("dyf", (f, n, ho, wo), dy.dtype)
         np.copyto(dyf, dy.transpose(1, 0, 2, 3))
         dyf = dyf.reshape(f, n * ho * wo)
-        # Weight gradient: one GEMM against the forward's columns (BLAS takes cols.T as is).
-        grads = {"W": (dyf @ cols.T).reshape(self.W.shape), "b": dyf.sum(axis=1)}
+        # Weight gradient: one GEMM against the forward's columns, as cols @ dyf.T: with the
+        # long shared dimension (N*Ho*Wo) this orientation runs 1.5-2x faster in OpenBLAS
+        # than dyf @ cols.T (bench/README.md), and the small (C*k*k, F) result is transposed.
+        dw = np.ascontiguousarray((cols @ dyf.T).T)
+        grads = {"W": dw.reshape(self.W.shape), "b": dyf.sum(axis=1)}
         if not self.need_input_grad:
             return None, grads
         # Input gradient: column gradients in one GEMM, then col2im as k*k slice additions,
