@@ -6,7 +6,7 @@ import numpy as np
 from apptest_helpers import TINY, chart, goto, live_figures
 from streamlit.testing.v1 import AppTest
 
-from app import lens_view, navigation, run_picker, state, tab_state
+from app import diff_view, navigation, run_picker, state, tab_state
 from netlib import nets
 
 CNN = TINY.replace(layers="conv4k5 bn pool2 dense16", seed=5)
@@ -53,14 +53,21 @@ def test_pair_lens_ranks_a_cnns_channels_and_says_when_there_are_none(app, home)
     app.selectbox(key=run_picker.RUN_KEY).set_value(home[1]["pooled"]).run()
     _ok(app)
     assert any("no hidden units" in i.value for i in app.info), [i.value for i in app.info]
-    assert lens_view  # the view module the page draws with
 
 
 def test_run_diff_and_compare_take_a_cnn_next_to_an_mlp(app, home):
+    ids = home[1]
     goto(app, navigation.RUN_DIFF.script)
+    app.selectbox(key=diff_view.A_KEY).set_value(ids["mlp"])
+    app.selectbox(key=diff_view.B_KEY).set_value(ids["cnn"]).run()
     _ok(app)
+    heat = chart(app, diff_view.CHART_KEY)["data"]
+    assert heat, "no fixed/introduced matrix for the MLP against the CNN"
     goto(app, navigation.COMPARE.script)
     _ok(app)
+    table = app.dataframe[0].value
+    shown = dict(zip(table["id"], table["architecture"], strict=True))
+    assert shown[ids["cnn"]] == CNN.layers and shown[ids["mlp"]] == TINY.architecture
 
 
 def test_the_stored_cnn_is_a_layer_stack_with_its_filters_as_tiles(app, home):
