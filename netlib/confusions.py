@@ -82,13 +82,6 @@ def has_hidden(net: Network) -> bool:
     return len(net.weights) > 1 if isinstance(net, MLP) else bool(net.unit_layers())
 
 
-def margin_seed(logits_shape: tuple[int, int], a: int, b: int, dtype) -> np.ndarray:
-    seed = np.zeros(logits_shape, dtype=dtype)
-    seed[:, a] = 1
-    seed[:, b] -= 1
-    return seed
-
-
 def first_layer_margin_gradient(
     net: Network, x: np.ndarray, a: int, b: int, layer: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -101,12 +94,10 @@ def first_layer_margin_gradient(
         index = net.unit_layers()[0] if layer is None else layer
         if index not in net.unit_layers():
             raise ValueError(f"layer {index} is not one of the unit layers {net.unit_layers()}")
-        rows = len(x)
-        return net.output_gradient(x, margin_seed((rows, net.classes), a, b, net.dtype), index)
+        seed = metrics.margin_seed(np.zeros((len(x), net.classes), net.dtype), a, b)
+        return net.output_gradient(x, seed, index)
     logits, cache = net.forward(x)
-    dz = np.zeros_like(logits)
-    dz[:, a] = 1
-    dz[:, b] -= 1
+    dz = metrics.margin_seed(logits, a, b)
     act = ACTIVATIONS[net.activation]
     for i in range(len(net.weights) - 1, 0, -1):
         dh = dz @ net.weights[i].T  # gradient wrt the input of layer i = activation of i - 1

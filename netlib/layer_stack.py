@@ -47,22 +47,29 @@ from netlib.layers import (
     MaxPool2D,
 )
 
-__all__ = ["EVAL_CHUNK_BYTES", "LayerStack", "build", "eval_rows", "sample_elements"]
+__all__ = [
+    "EVAL_CHUNK_BYTES", "LayerStack", "build", "conv_columns", "eval_rows", "sample_elements"
+]  # fmt: skip
 
 Shape = tuple[int, ...]
 EVAL_ROWS = 4096  # at most this many images per inference chunk (as the MLP)
 EVAL_CHUNK_BYTES = 64 * 2**20  # and no more working memory than this per chunk
 
 
+def conv_columns(table: arch.Summary, specs: Sequence[arch.LayerSpec]) -> list[int]:
+    """Each convolution's unfolded input columns per sample (C*K*K per output pixel: what its
+    one GEMM multiplies, and what the forward cache keeps for backward), in elements."""
+    convs = {spec.token(): spec.filters for spec in specs if isinstance(spec, arch.Conv)}
+    return [row.macs // convs[row.name] for row in table.rows if row.name in convs]
+
+
 def sample_elements(table: arch.Summary, specs: Sequence[arch.LayerSpec]) -> tuple[int, int]:
     """(widest layer output, widest convolution's unfolded columns) per sample, in elements:
     what one inference chunk holds at once (a layer's input and output, and the columns its
     one GEMM multiplies). netlib.memory counts the same."""
-    convs = {spec.token(): spec.filters for spec in specs if isinstance(spec, arch.Conv)}
     widest = max(int(np.prod(row.output_shape)) for row in table.rows)
     widest = max(widest, int(np.prod(table.input_shape)))
-    cols = [row.macs // convs[row.name] for row in table.rows if row.name in convs]
-    return widest, max(cols, default=0)
+    return widest, max(conv_columns(table, specs), default=0)
 
 
 def eval_rows(table: arch.Summary, specs: Sequence[arch.LayerSpec], itemsize: int) -> int:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from netlib.architecture import Conv, summary
+from netlib.architecture import summary
 from netlib.config import ConfigError, NetConfig
+from netlib.layer_stack import conv_columns, sample_elements
 from netlib.layer_stack import eval_rows as stack_eval_rows
-from netlib.layer_stack import sample_elements
 from netlib.sizes import SizeError, format_size, parse_size
 from netlib.training_data import split_indices
 
@@ -159,14 +159,12 @@ def _stack_counts(
     config: NetConfig, shape: DataShape, item: int, rows: int, full: bool, eval_rows: int
 ) -> _Counts:
     """A layer stack's counts from its summary (netlib.architecture): every layer's output,
-    plus each convolution's unfolded input columns (C*K*K per output pixel, what its one GEMM
-    multiplies), which the forward cache keeps for backward. Raises ArchitectureError when
-    the layers do not fit the images."""
+    plus each convolution's unfolded input columns (layer_stack.conv_columns). Raises
+    ArchitectureError when the layers do not fit the images."""
     specs = config.layer_specs
     table = summary(specs, (1, shape.height, shape.width), shape.classes)
-    convs = {spec.token(): spec.filters for spec in specs if isinstance(spec, Conv)}
     outputs = [math.prod(row.output_shape) for row in table.rows]
-    cols = [row.macs // convs[row.name] for row in table.rows if row.name in convs]
+    cols = conv_columns(table, specs)
     widest, widest_cols = sample_elements(table, specs)
     inputs = (0 if full else 1) + (1 if config.augment_shift else 0)
     # The cache: each layer's output (an activation keeps its input and output, backward one

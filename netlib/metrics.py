@@ -70,14 +70,20 @@ def true_class_margin(logits: np.ndarray, y: np.ndarray) -> np.ndarray:
     return true - others.max(axis=1)
 
 
-def saliency(net: Network, x: np.ndarray, a: int, b: int | None = None) -> np.ndarray:
-    """d(logit_a - logit_b)/d(input) per sample (or d(logit_a)/d(input) when b is None)."""
-    logits, cache = net.forward(x)
+def margin_seed(logits: np.ndarray, a: int, b: int | None = None) -> np.ndarray:
+    """The logits' gradient that backward turns into d(logit_a - logit_b)/d(anything) (or
+    d(logit_a) when b is None): +1 on column a, -1 on column b."""
     seed = np.zeros_like(logits)
     seed[:, a] = 1
     if b is not None:
         seed[:, b] -= 1
-    _, dx = net.backward(cache, seed, input_grad=True)
+    return seed
+
+
+def saliency(net: Network, x: np.ndarray, a: int, b: int | None = None) -> np.ndarray:
+    """d(logit_a - logit_b)/d(input) per sample (or d(logit_a)/d(input) when b is None)."""
+    logits, cache = net.forward(x)
+    _, dx = net.backward(cache, margin_seed(logits, a, b), input_grad=True)
     return dx
 
 
