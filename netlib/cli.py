@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import NoReturn
 
-from netlib.config import SPECS, ConfigError, NetConfig, parse_hidden
+from netlib.config import SPECS, ConfigError, NetConfig
 from netlib.presets import PRESETS
 from netlib.trainer import EndEvent, EpochEvent, Trainer
 
@@ -75,25 +75,25 @@ def add_setting(parser: argparse.ArgumentParser, name: str) -> None:
         kwargs["choices"] = list(spec.choices)
     elif spec.kind != "text":
         kwargs["help"] += f" Allowed: {spec.allowed()}."
-        kwargs["type"] = {"int": int, "float": float, "widths": _widths, "layers": _layers}[
-            spec.kind
-        ]
+        kwargs["type"] = {"int": int, "float": float}.get(spec.kind) or _parser(name)
     kwargs["help"] = kwargs["help"].replace("%", "%%")  # argparse formats help with %
     parser.add_argument("--" + name.replace("_", "-"), **kwargs)
 
 
-def _widths(text: str) -> tuple[int, ...]:
-    try:
-        return parse_hidden(text)
-    except ConfigError as exc:  # argparse then names the option and exits 2
-        raise argparse.ArgumentTypeError(str(exc)) from None
+#: The name an option's errors give its setting (the form's words for the hidden widths).
+_SHOWN = {"hidden": "hidden layers"}
 
 
-def _layers(text: str) -> str:
-    try:
-        return SPECS["layers"].parse("layers", text)
-    except ConfigError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
+def _parser(name: str):
+    """An argparse type for a setting parsed from text by its Spec (widths, layers)."""
+
+    def parse(text: str):
+        try:
+            return SPECS[name].parse(_SHOWN.get(name, name), text)
+        except ConfigError as exc:  # argparse then names the option and exits 2
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
 
 
 def config_from_args(args: argparse.Namespace) -> NetConfig:

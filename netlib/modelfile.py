@@ -44,26 +44,14 @@ class ModelFileError(ValueError):
 
 def model_bytes(net: Network, config: NetConfig, meta: dict | None = None) -> bytes:
     if isinstance(net, LayerStack):
-        header = {
-            "format": FORMAT_STACK,
-            "config": config.to_dict(),
-            "input_shape": list(net.input_shape),
-            "classes": net.classes,
-            "meta": meta or {},
-        }
-        arrays = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
-        arrays.update(net.state())
+        fmt, shape = FORMAT_STACK, {"input_shape": list(net.input_shape), "classes": net.classes}
+        weights = net.state()
     else:
-        header = {
-            "format": FORMAT,
-            "config": config.to_dict(),
-            "sizes": net.sizes,
-            "meta": meta or {},
-        }
-        arrays = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)}
+        fmt, shape, weights = FORMAT, {"sizes": net.sizes}, {}
         for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
-            arrays[f"W{i}"] = w
-            arrays[f"b{i}"] = b
+            weights[f"W{i}"], weights[f"b{i}"] = w, b
+    header = {"format": fmt, "config": config.to_dict(), **shape, "meta": meta or {}}
+    arrays = {"header": np.frombuffer(json.dumps(header).encode(), dtype=np.uint8), **weights}
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     return buf.getvalue()

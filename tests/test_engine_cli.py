@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from netlib.cli import CLI_SETTINGS, build_parser, config_from_args, main, parse_hidden, run_train
-from netlib.config import SPECS
+from netlib.cli import CLI_SETTINGS, build_parser, config_from_args, main, run_train
+from netlib.config import SPECS, parse_hidden
 from netlib.modelfile import load_model
 from netlib.presets import PRESETS
 
