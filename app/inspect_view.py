@@ -11,11 +11,11 @@ import pandas as pd
 import streamlit as st
 
 import figures
-from app import navigation
+from app import navigation, weight_views
 from app.run_picker import Inspection
 from app.tab_state import set_pair
 from figures.theme import BAD, GOOD
-from netlib import confusions, metrics, nets, scoring
+from netlib import metrics, scoring
 
 CHART_KEY, CELL_KEY = "cm_chart", "keep_cell"
 PER_PAGE = 40
@@ -222,20 +222,12 @@ def weights(inspection: Inspection) -> None:
         ["First layer (what each unit looks for)", "Deeper layers", "Histograms"]
     )
     with first:
-        tiles = nets.first_layer_tiles(net, shape)
-        cols = None if confusions.has_hidden(net) else 10  # no hidden layer: a tile per class
-        if tiles:
-            st.plotly_chart(figures.weight_tiles(*tiles, cols=cols), key="w_tiles")
-        else:
-            w0 = nets.weight_arrays(net)[0][1]
-            st.plotly_chart(figures.weight_matrix(w0, "layer 1 weights"), key="w_tiles")
+        st.plotly_chart(weight_views.first_layer_figure(net, shape), key="w_tiles")
     with deeper:
-        matrices = nets.dense_matrices(net)
+        matrices = weight_views.deeper_matrices(net)
         if not matrices:
-            st.caption("No deeper layers: this network has no hidden dense layer.")
-        for i, (name, w) in enumerate(matrices, start=2):
-            title = f"{name}: {w.shape[0]} → {w.shape[1]}"
+            st.caption(weight_views.NO_DEEPER_LAYERS)
+        for i, (title, w) in enumerate(matrices, start=2):
             st.plotly_chart(figures.weight_matrix(w, title), key=f"w_matrix_{i}")
     with hist:
-        names, arrays = zip(*nets.weight_arrays(net), strict=True)
-        st.plotly_chart(figures.weight_histograms(list(arrays), list(names)), key="w_hist")
+        st.plotly_chart(weight_views.histogram_figure(net), key="w_hist")

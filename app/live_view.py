@@ -9,12 +9,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 import figures
-from app import form
+from app import form, weight_views
 from app.live_chart import live_chart
 from app.plain_text import md_plain
 from app.state import figure_cache, get_registry
 from app.store_health import disk_caption
-from netlib import confusions, nets
+from netlib import nets
 from runlayer.live import LiveSnapshot
 
 STATUS_ICONS = {
@@ -158,32 +158,26 @@ def render_weights(snap: LiveSnapshot) -> None:
         label_visibility="collapsed",
     )
     if view == WEIGHT_VIEWS[1]:
-        matrices = nets.dense_matrices(net)
+        matrices = weight_views.deeper_matrices(net)
         if not matrices:
-            st.caption("No deeper layers: this network has no hidden dense layer.")
-        for i, (name, w) in enumerate(matrices, start=2):
-            title = f"{name}: {w.shape[0]} → {w.shape[1]}"
+            st.caption(weight_views.NO_DEEPER_LAYERS)
+        for i, (title, w) in enumerate(matrices, start=2):
             show_live(
                 f"wm{i}_{snap.run_id}",
                 snap.net_version,
                 lambda w=w, t=title: figures.weight_matrix(w, t),
             )
     elif view == WEIGHT_VIEWS[2]:
-        names, arrays = zip(*nets.weight_arrays(net), strict=True)
         show_live(
-            f"hist_{snap.run_id}",
-            snap.net_version,
-            lambda: figures.weight_histograms(list(arrays), list(names)),
+            f"hist_{snap.run_id}", snap.net_version, lambda: weight_views.histogram_figure(net)
         )
     else:  # the first view, also when the control is cleared
-        tiles = nets.first_layer_tiles(net, image_shape(nets.inputs_of(net)))
-        if tiles:
-            cols = None if confusions.has_hidden(net) else 10
-            build = lambda: figures.weight_tiles(*tiles, cols=cols)  # noqa: E731
-        else:
-            first = nets.weight_arrays(net)[0][1]
-            build = lambda: figures.weight_matrix(first, "layer 1 weights")  # noqa: E731
-        show_live(f"tiles_{snap.run_id}", snap.net_version, build)
+        shape = image_shape(nets.inputs_of(net))
+        show_live(
+            f"tiles_{snap.run_id}",
+            snap.net_version,
+            lambda: weight_views.first_layer_figure(net, shape),
+        )
 
 
 def render_run(snap: LiveSnapshot, curves: bool = True, weights: bool = True) -> None:
