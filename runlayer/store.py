@@ -189,7 +189,10 @@ class RunStore:
     def add_batch_losses(self, run_id: str, steps, losses, stride: int = 1) -> None:
         """Append curve points; a larger stride first thins the stored curve to the same grid."""
         with self._tx("save the batch-loss curve") as db:
-            (old,) = db.execute("SELECT curve_stride FROM runs WHERE id=?", (run_id,)).fetchone()
+            found = db.execute("SELECT curve_stride FROM runs WHERE id=?", (run_id,)).fetchone()
+            if found is None:
+                raise StoreError(f"run {run_id} is no longer in the run history")
+            (old,) = found
             if stride != old:
                 db.execute(
                     "DELETE FROM batch_losses WHERE run_id=? AND (step - 1) % ? != 0",

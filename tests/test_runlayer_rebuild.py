@@ -146,10 +146,15 @@ def test_a_live_run_is_never_rebuilt_over(make_registry, tmp_path):
     reg = make_registry()
     run_id = reg.start(cfg(epochs=MAX_EPOCHS))
     wait_for(lambda: reg.store.epoch_metrics(run_id), 60, "the first epoch")
+    # Held in a pause, the run writes nothing while its row is gone (a write to the missing
+    # row would end it, and an ended run may rightly be rebuilt).
+    assert reg.pause(run_id)
+    wait_for(lambda: reg.snapshot(run_id).held, 60, "the batch in flight to finish")
     with sqlite3.connect(reg.store.home / "runs.sqlite3") as db:
         db.execute("DELETE FROM runs WHERE id=?", (run_id,))
     assert reg.store.orphans() == [run_id]
     assert reg.rebuild_history().rebuilt == []
+    assert not reg.live(run_id).done.is_set()
     reg.stop(run_id)
     assert reg.live(run_id).done.wait(60)
 

@@ -209,6 +209,17 @@ def test_store_refuses_to_delete_a_live_run(tmp_path):
     store.close()
 
 
+def test_curve_points_for_a_row_that_vanished_give_a_clear_error(tmp_path):
+    store = RunStore(tmp_path)
+    run_id = store.create_run(cfg())
+    store.add_batch_losses(run_id, [1, 2], [0.5, 0.4])
+    with sqlite3.connect(tmp_path / "runs.sqlite3") as db:
+        db.execute("DELETE FROM runs WHERE id=?", (run_id,))
+    with pytest.raises(StoreError, match="no longer in the run history"):
+        store.add_batch_losses(run_id, [3], [0.3])
+    store.close()
+
+
 def test_missing_weights_give_clear_errors(tmp_path):
     store = RunStore(tmp_path)
     run_id = store.create_run(cfg())
