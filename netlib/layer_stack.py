@@ -176,6 +176,16 @@ class LayerStack:
         )
         for i, layer in enumerate(layers):
             layer.need_input_grad = i > self._first_param
+        # ReLU layers followed by a max-pool that training runs as one fused step (see
+        # MaxPool2D.forward_relu); outputs() and the insight paths still go layer by layer.
+        self._fused = {
+            i
+            for i, (layer, after) in enumerate(zip(layers, layers[1:], strict=False))
+            if i > self._first_param
+            and isinstance(layer, Activation)
+            and layer.name == "relu"
+            and isinstance(after, MaxPool2D)
+        }
 
     # ---- description -------------------------------------------------------------------------
     @property
@@ -280,9 +290,17 @@ class LayerStack:
         shape = x.shape
         a = self._shape_input(x)
         caches: list[Any] = [shape]
-        for layer in self.layers:
-            a, cache = layer.forward(a, train)
+        fused = self._fused
+        i = 0
+        while i < len(self.layers):
+            if i in fused:  # ReLU + max-pool in one step: the pool's cache serves both
+                a, cache = self.layers[i + 1].forward_relu(a)
+                caches += [None, cache]
+                i += 2
+                continue
+            a, cache = self.layers[i].forward(a, train)
             caches.append(cache)
+            i += 1
         return a, caches
 
     def backward(
@@ -297,6 +315,11 @@ class LayerStack:
         dy = dlogits
         for i in range(len(self.layers) - 1, stop - 1, -1):
             layer = self.layers[i]
+            if i in self._fused:
+                continue  # its gradient came with the max-pool's, just before
+            if i - 1 in self._fused:
+                dy = layer.backward_relu(layer_caches[i], dy)[0]
+                continue
             if input_grad and i <= first:
                 layer.need_input_grad = True
                 try:

@@ -8,14 +8,16 @@ create it first and keep it.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from netlib import nets
+from netlib.blas import blas_threads
 from netlib.config import NetConfig
 from netlib.controls import RunControls
 from netlib.losses import LOSSES
@@ -23,6 +25,7 @@ from netlib.metrics import confusion_matrix
 from netlib.nets import Network
 from netlib.optimizers import make_optimizer
 from netlib.schedules import SCHEDULES
+from netlib.sharding import ShardedStack, shardable
 from netlib.training_data import PreparedData, random_shift
 
 
@@ -82,13 +85,19 @@ class Trainer:
         controls: RunControls | None = None,
         *,
         evaluate_test: bool = True,
+        workers: int | None = None,
     ) -> None:
-        """controls: how other threads steer this run (a new RunControls if not given)."""
+        """controls: how other threads steer this run (a new RunControls if not given).
+        workers: threads for a convolutional stack's shards (netlib.sharding); default: as
+        many as numpy's BLAS threads, so a process that gives each run one core (the
+        dashboard) keeps it at one. The weights never depend on it."""
         self.config = config
         self.data = data
         self.listeners: list[Listener] = list(listeners or [])
         self.controls = controls if controls is not None else RunControls()
         self.evaluate_test = evaluate_test
+        self.workers = max(1, int(workers if workers is not None else blas_threads() or 1))
+        self._sharded: ShardedStack | None = None
         seeds = np.random.SeedSequence(config.seed).spawn(3)
         self._init_rng, self._shuffle_rng, self._noise_rng = (
             np.random.default_rng(s) for s in seeds
@@ -141,7 +150,8 @@ class Trainer:
     def run(self) -> EndEvent:
         """Train to the end; never raises: a failure becomes the run's status and reason."""
         try:
-            end = self._loop()
+            with self._shards():
+                end = self._loop()
         except Exception as exc:  # a thread boundary: report it as the run's reason
             end = EndEvent("failed", f"{type(exc).__name__}: {exc}", self.epoch, 0.0)
         try:
@@ -149,6 +159,26 @@ class Trainer:
         except Exception as exc:  # a listener failing on the end event fails the run too
             end = EndEvent("failed", f"{type(exc).__name__}: {exc}", end.epochs_done, 0.0)
         return end
+
+    @contextlib.contextmanager
+    def _shards(self) -> Iterator[None]:
+        """Shard a convolutional stack's steps for the loop's duration. With several workers,
+        BLAS gets one thread each meanwhile (two threads of two-thread products would fight
+        over two cores), and its setting comes back afterwards."""
+        if not shardable(self.net):
+            yield
+            return
+        before = blas_threads() if self.workers > 1 else None
+        self._sharded = ShardedStack(self.net, self.workers)
+        try:
+            if before is not None:
+                blas_threads(1)
+            yield
+        finally:
+            self._sharded.close()
+            self._sharded = None
+            if before is not None:
+                blas_threads(before)
 
     def _emit(self, event: object) -> None:
         for listener in self.listeners:
@@ -225,14 +255,21 @@ class Trainer:
         The cache goes before the update, so the optimizer's temporaries do not sit on top of it.
         """
         c = self.config
-        logits, cache = nets.forward_train(self.net, xb, c.dropout, self._noise_rng)
+        sharded = self._sharded
+        if sharded is not None:
+            logits, cache = sharded.forward_train(xb, self._noise_rng)
+        else:
+            logits, cache = nets.forward_train(self.net, xb, c.dropout, self._noise_rng)
         loss, dlogits = self._loss.value_and_grad(logits, yb)
         loss += self.net.l2_penalty(c.l2) if c.l2 else 0.0
         correct = int((logits.argmax(axis=1) == yb).sum())
         del logits
         if not math.isfinite(loss) or (limit is not None and loss > limit):
             return loss, None
-        grads, _ = self.net.backward(cache, dlogits, c.l2)
+        if sharded is not None:
+            grads = sharded.backward(cache, dlogits, c.l2)
+        else:
+            grads, _ = self.net.backward(cache, dlogits, c.l2)
         del cache, dlogits
         self.optimizer.step(self.net.params(), grads, lr)
         return loss, correct
@@ -249,7 +286,7 @@ class Trainer:
     ) -> tuple[float | None, float | None, np.ndarray | None]:
         if len(y) == 0:
             return None, None, None
-        logits = self.net.logits(x)
+        logits = self._sharded.logits(x) if self._sharded is not None else self.net.logits(x)
         loss, _ = self._loss.value_and_grad(logits, y)
         pred = logits.argmax(axis=1)
         return loss, float((pred == y).mean()), confusion_matrix(y, pred, self.data.num_classes)

@@ -37,7 +37,8 @@ def naive_conv_backward(layer, x, dy):
 
 
 CASES = [
-    (kernel, stride, padding, h, w)
+    (channels, kernel, stride, padding, h, w)
+    for channels in (1, 3)  # one channel gathers its columns offset-major
     for kernel in (1, 3, 5)
     for stride in (1, 2)
     for padding in ("valid", "same")
@@ -45,12 +46,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("kernel", "stride", "padding", "h", "w"), CASES)
-def test_conv_backward_matches_the_loop_reference(kernel, stride, padding, h, w):
+@pytest.mark.parametrize(("channels", "kernel", "stride", "padding", "h", "w"), CASES)
+def test_conv_backward_matches_the_loop_reference(channels, kernel, stride, padding, h, w):
     rng = np.random.default_rng(kernel * 7 + stride)
     layer = Conv2D(4, kernel, stride=stride, padding=padding)
-    layer.build((3, h, w), rng, "float64")
-    x = rng.normal(size=(2, 3, h, w))
+    layer.build((channels, h, w), rng, "float64")
+    x = rng.normal(size=(2, channels, h, w))
     y, cache = layer.forward(x, train=True)
     dy = rng.normal(size=y.shape)
     dx, grads = layer.backward(cache, dy)
@@ -58,7 +59,13 @@ def test_conv_backward_matches_the_loop_reference(kernel, stride, padding, h, w)
     np.testing.assert_allclose(grads["W"], dw, atol=1e-12)
     np.testing.assert_allclose(grads["b"], db, atol=1e-12)
     np.testing.assert_allclose(dx, dx_ref, atol=1e-12)
-    assert y.flags.c_contiguous
+    # The output is channels-last in memory (what the next layers' fast paths expect), and
+    # an input in that layout (the previous convolution's output) gives the same results.
+    assert y.transpose(0, 2, 3, 1).flags.c_contiguous
+    x_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    y2, cache2 = layer.forward(x_last, train=True)
+    np.testing.assert_allclose(y2, y, atol=1e-12)
+    np.testing.assert_allclose(layer.backward(cache2, dy)[0], dx_ref, atol=1e-12)
 
 
 @pytest.mark.parametrize("padding", ["valid", "same"])

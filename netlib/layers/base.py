@@ -64,3 +64,18 @@ def require_rank(layer: Layer, input_shape: Shape, rank: int, what: str) -> Shap
     if len(shape) != rank or any(d <= 0 for d in shape):
         raise ShapeError(f"{layer!r} needs {what} per sample, got input shape {shape}")
     return shape
+
+
+def is_channels_last(x: np.ndarray) -> bool:
+    """An (N, C, H, W) array whose memory is (N, H, W, C): what convolutions produce."""
+    return x.ndim == 4 and x.transpose(0, 2, 3, 1).flags.c_contiguous
+
+
+def empty_images(shape: Shape, dtype: Any, channels_last: bool, zero: bool = False):
+    """A new (N, C, H, W) array, channels-last in memory when asked (the layout of the
+    layer it feeds back into, so elementwise passes run over contiguous memory)."""
+    make = np.zeros if zero else np.empty
+    if not channels_last:
+        return make(shape, dtype=dtype)
+    n, c, h, w = shape
+    return make((n, h, w, c), dtype=dtype).transpose(0, 3, 1, 2)

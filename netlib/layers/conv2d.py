@@ -157,95 +157,87 @@ class Conv2D(Layer):
         n, c, h, w = x.shape
         _, (top, bottom, left, right), ho, wo = self._geometry((c, h, w))
         k, s, f = self.kernel, self.stride, self.filters
-        xp = x
+        xh = x.transpose(0, 2, 3, 1)  # (N, H, W, C): contiguous when x is channels-last
         if top or bottom or left or right:
-            xp = self._padded(x, top, bottom, left, right)
-        # (N, C, Ho, Wo, k, k) view; with stride 2 the trailing window of a "valid" layer
-        # that does not fit is dropped by the [: ho] / [: wo] bounds.
-        win = sliding_window_view(xp, (k, k), axis=(2, 3))[:, :, : (ho - 1) * s + 1 : s]
-        win = win[:, :, :, : (wo - 1) * s + 1 : s]
-        # im2col, the one big copy: rows (c, di, dj) matching W's layout, columns (n, i, j).
-        # Copied in that order, each innermost run is a row of output positions (contiguous
-        # in the input when the stride is 1), not a k-element window row.
-        cols = self._pool.get("cols", (c, k, k, n, ho, wo), x.dtype)
-        np.copyto(cols, win.transpose(1, 4, 5, 0, 2, 3))
-        cols = cols.reshape(c * k * k, n * ho * wo)
-        # One GEMM (F, C*k*k) @ (C*k*k, N*Ho*Wo) -> (F, N, Ho, Wo), then one small copy to a
-        # contiguous NCHW output (the next layers run fastest on contiguous arrays).
+            xh = self._padded(xh, top, bottom, left, right)
+        # (N, Ho, Wo, C, k, k) windows (a view); with stride 2 the trailing window of a
+        # "valid" layer that does not fit is dropped by the [: ho] / [: wo] bounds.
+        win = sliding_window_view(xh, (k, k), axis=(1, 2))[:, : (ho - 1) * s + 1 : s]
+        win = win[:, :, : (wo - 1) * s + 1 : s]
+        rows = self._columns(win, n, c, ho, wo)
+        # One GEMM (N*Ho*Wo, k*k*C) @ (k*k*C, F) straight into channels-last output rows.
         dtype = np.result_type(x.dtype, self.W.dtype)
-        yf = self._pool.get("yf", (f, n * ho * wo), dtype)
-        np.matmul(self.W.reshape(f, c * k * k), cols, out=yf)
-        yf += self.b[:, None]
-        y = self._pool.get("y", (n, f, ho, wo), dtype)
-        np.copyto(y, yf.reshape(f, n, ho, wo).transpose(1, 0, 2, 3))
-        return y, (x.shape, cols)
+        y = self._pool.get("y", (n * ho * wo, f), dtype)
+        np.matmul(rows, self._matrix().T, out=y)
+        y += self.b
+        return y.reshape(n, ho, wo, f).transpose(0, 3, 1, 2), (x.shape, rows)
 
-    def _padded(self, x, top, bottom, left, right):
-        """x zero-padded, in a buffer kept per input shape (only the border stays zero; the
-        interior is overwritten each call, and no cache refers to the buffer)."""
-        n, c, h, w = x.shape
-        shape = (n, c, h + top + bottom, w + left + right)
+    def _columns(self, win, n, c, ho, wo):
+        """im2col, the one big copy, as an (N*Ho*Wo, k*k*C) matrix (columns in (di, dj, c)
+        order, matching _matrix). Its innermost runs decide its speed: with several channels
+        the rows are gathered position-major, each run a window row of k*C inputs (contiguous
+        in a channels-last input); with one channel those runs would be k floats, so the
+        matrix is gathered offset-major instead -- runs of Wo output positions -- and used
+        transposed (BLAS takes either)."""
+        k = self.kernel
+        if c == 1:
+            cols = self._pool.get("cols1", (k, k, n, ho, wo), win.dtype)
+            np.copyto(cols, win[:, :, :, 0].transpose(3, 4, 0, 1, 2))
+            return cols.reshape(k * k, n * ho * wo).T
+        cols = self._pool.get("cols", (n, ho, wo, k, k, c), win.dtype)
+        np.copyto(cols, win.transpose(0, 1, 2, 4, 5, 3))
+        return cols.reshape(n * ho * wo, k * k * c)
+
+    def _matrix(self):
+        """W as the (F, k*k*C) matrix of the columns' (di, dj, c) order (a view when C = 1)."""
+        f = self.filters
+        return self.W.transpose(0, 2, 3, 1).reshape(f, -1)
+
+    def _padded(self, xh, top, bottom, left, right):
+        """xh (N, H, W, C) zero-padded, in a buffer kept per input shape (only the border
+        stays zero; the interior is overwritten each call, and no cache refers to it)."""
+        n, h, w, c = xh.shape
+        shape = (n, h + top + bottom, w + left + right, c)
         buf = self._pad_buf
-        if buf is None or buf.shape != shape or buf.dtype != x.dtype:
-            buf = self._pad_buf = np.zeros(shape, dtype=x.dtype)
-        buf[:, :, top : top + h, left : left + w] = x
+        if buf is None or buf.shape != shape or buf.dtype != xh.dtype:
+            buf = self._pad_buf = np.zeros(shape, dtype=xh.dtype)
+        buf[:, top : top + h, left : left + w] = xh
         return buf
 
     def backward(self, cache, dy):
-        (n, c, h, w), cols = cache
+        (n, c, h, w), rows = cache
         f, k, s = self.filters, self.kernel, self.stride
         _, (top, bottom, left, right), ho, wo = self._geometry((c, h, w))
-        # dy as (F, N*Ho*Wo), the columns' order: one small copy.
-        dyf = self._pool.get("dyf", (f, n, ho, wo), dy.dtype)
-        np.copyto(dyf, dy.transpose(1, 0, 2, 3))
-        dyf = dyf.reshape(f, n * ho * wo)
-        # Weight gradient: one GEMM against the forward's columns, as cols @ dyf.T: with the
-        # long shared dimension (N*Ho*Wo) this orientation runs 1.5-2x faster in OpenBLAS
-        # than dyf @ cols.T (bench/README.md), and the small (C*k*k, F) result is transposed.
-        dw = np.ascontiguousarray((cols @ dyf.T).T)
-        grads = {"W": dw.reshape(self.W.shape), "b": dyf.sum(axis=1)}
+        dtype = np.result_type(dy.dtype, self.W.dtype)
+        # dy as channels-last rows (N*Ho*Wo, F): free when dy is channels-last (the layers
+        # after a convolution keep its layout), one copy otherwise.
+        dyh = dy.transpose(0, 2, 3, 1)
+        if not dyh.flags.c_contiguous:
+            buf = self._pool.get("dyh", dyh.shape, dy.dtype)
+            np.copyto(buf, dyh)
+            dyh = buf
+        dyr = dyh.reshape(n * ho * wo, f)
+        # Weight gradient: one GEMM against the forward's columns, (k*k*C, F) as rows.T @ dy
+        # (for one channel that is the gathered matrix itself: the faster orientation with
+        # the long shared dimension, bench/README.md), back to W's (F, C, k, k) layout.
+        dw = (rows.T @ dyr).reshape(k, k, c, f).transpose(3, 2, 0, 1)
+        grads = {"W": np.ascontiguousarray(dw), "b": dyr.sum(axis=0)}
         if not self.need_input_grad:
             return None, grads
-        # Input gradient: column gradients in one GEMM, then col2im as k*k slice additions,
-        # each over the whole batch and all channels. The column gradients are laid out like
-        # the padded input, one (N, Hp, Wp) block per channel and offset (dy is zero-padded
-        # to Hp x Wp first, so the extra positions carry zeros): for kernel offset (di, dj)
-        # each channel's block then adds onto that channel's flat (N, Hp, Wp) gradient at
-        # offset di*Wp + dj in one contiguous run. The zeros land on neighbouring rows,
-        # planes or the spare tail and change nothing. Costs a wider GEMM, saves the
-        # per-row ufunc calls of a row-by-row col2im (which took longer than the GEMM).
+        # Input gradient without col2im's big column matrix: per kernel offset one small
+        # GEMM (N*Ho*Wo, F) @ (F, C) -- that offset's share of every input -- added onto the
+        # shifted (strided, for stride 2) window of the channels-last padded gradient. Each
+        # addition runs over whole rows of Wo*C floats; an exact (N*Ho*Wo, k*k*C) column
+        # gradient and col2im over its k*C-float runs took twice as long, and the padded-
+        # plane GEMM of the channel-major layout three times (bench/README.md).
         hp, wp = h + top + bottom, w + left + right
-        dtype = np.result_type(dy.dtype, self.W.dtype)
-        if s == 1:
-            plane = n * hp * wp
-            dyw = self._pool.get("dyw", (f, n, hp, wp), dy.dtype, zero=True)
-            np.copyto(dyw[:, :, :ho, :wo], dy.transpose(1, 0, 2, 3))
-            dcols = self._pool.get("dcols", (c * k * k, plane), dtype)
-            np.matmul(self.W.reshape(f, c * k * k).T, dyw.reshape(f, plane), out=dcols)
-            dcols = dcols.reshape(c, k, k, plane)
-            tail = (k - 1) * wp + k - 1
-            flat = self._pool.get("dxc", (c, plane + tail), dtype)
-            flat.fill(0)
-            for di in range(k):
-                for dj in range(k):
-                    off = di * wp + dj
-                    view = flat[:, off : off + plane]
-                    np.add(view, dcols[:, di, dj], out=view)
-            dxc = flat[:, :plane].reshape(c, n, hp, wp)[:, :, top : top + h, left : left + w]
-            dx = self._pool.get("dx", (n, c, h, w), dtype)
-            np.copyto(dx, dxc.transpose(1, 0, 2, 3))
-            return dx, grads
-        else:
-            # Stride 2: the same additions on strided views of the padded input.
-            dcols = self._pool.get("dcols", (c * k * k, n * ho * wo), dtype)
-            np.matmul(self.W.reshape(f, c * k * k).T, dyf, out=dcols)
-            dcols = dcols.reshape(c, k, k, n, ho, wo)
-            dxp = self._pool.get("dxp2", (n, c, hp, wp), dtype)
-            dxp.fill(0)
-            for di in range(k):
-                for dj in range(k):
-                    view = dxp[:, :, di : di + (ho - 1) * s + 1 : s, dj : dj + (wo - 1) * s + 1 : s]
-                    np.add(view, dcols[:, di, dj].transpose(1, 0, 2, 3), out=view)
-        if top or bottom or left or right:
-            return dxp[:, :, top : top + h, left : left + w], grads
-        return dxp, grads
+        per_offset = np.ascontiguousarray(self.W.transpose(2, 3, 0, 1), dtype=dtype)
+        dxp = self._pool.get("dxp", (n, hp, wp, c), dtype)
+        dxp.fill(0)
+        share = self._pool.get("share", (n * ho * wo, c), dtype)
+        for di in range(k):
+            for dj in range(k):
+                np.matmul(dyr, per_offset[di, dj], out=share)
+                view = dxp[:, di : di + (ho - 1) * s + 1 : s, dj : dj + (wo - 1) * s + 1 : s]
+                np.add(view, share.reshape(n, ho, wo, c), out=view)
+        return dxp[:, top : top + h, left : left + w].transpose(0, 3, 1, 2), grads

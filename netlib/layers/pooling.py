@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from netlib.layers.base import Layer, ShapeError, require_rank
+from netlib.layers.base import Layer, ShapeError, empty_images, is_channels_last, require_rank
 
 SIZES = (2, 3)
 
@@ -74,11 +74,14 @@ class MaxPool2D(_Pool2D):
         # gathered copy of the windows. The argmax (a window offset) is tracked in the same
         # scan: an offset takes over only when strictly greater, so the first maximum in
         # row-major order wins ties.
+        # Every array here keeps x's memory layout (empty_like), so each pass runs over
+        # the same order in all its operands (channels-last after a convolution).
         views = self._offsets(x)
-        y = views[0].copy()
-        idx = np.zeros(y.shape, dtype=np.uint8)
-        gt = np.empty(y.shape, dtype=bool)
-        step = np.empty(y.shape, dtype=np.uint8)
+        y = np.empty_like(views[0])
+        np.copyto(y, views[0])
+        idx = np.zeros_like(y, dtype=np.uint8)
+        gt = np.empty_like(y, dtype=bool)
+        step = np.empty_like(y, dtype=np.uint8)
         for k, v in enumerate(views[1:], start=1):
             np.greater(v, y, out=gt)
             # idx = k where gt, as uint8 arithmetic (idx += gt * (k - idx), wrapping): a
@@ -95,18 +98,36 @@ class MaxPool2D(_Pool2D):
         shape, idx = cache
         s = self.size
         ho, wo = idx.shape[2:]
+        if is_channels_last(idx) != is_channels_last(dy):  # one small copy to idx's layout
+            same = np.empty_like(idx, dtype=dy.dtype)
+            np.copyto(same, dy)
+            dy = same
         # Every input of the cropped region is written below; only left-over rows/columns
         # (never routed to) need zeros.
         covered = (shape[2], shape[3]) == (ho * s, wo * s)
-        dx = (np.empty if covered else np.zeros)(shape, dtype=dy.dtype)
+        dx = empty_images(shape, dy.dtype, is_channels_last(idx), zero=not covered)
         # One strided write per window offset (size*size of them): each output's gradient
         # goes to its argmax, every other input of the window gets zero.
-        hit = np.empty(idx.shape, dtype=bool)
+        hit = np.empty_like(idx, dtype=bool)
         for k in range(s * s):
             di, dj = divmod(k, s)
             np.equal(idx, k, out=hit)
             np.multiply(dy, hit, out=dx[:, :, di : di + ho * s : s, dj : dj + wo * s : s])
         return dx, {}
+
+    # ReLU then max-pool, computed as max-pool then ReLU: the same numbers (ReLU keeps every
+    # positive input as it is, and a window whose maximum is not positive passes no
+    # gradient either way), with the activation's two passes over a quarter of the data.
+    def forward_relu(self, z):
+        """maxpool(relu(z)) and its cache, for a LayerStack fusing the pair."""
+        y, (shape, idx) = self.forward(z, True)
+        np.maximum(y, 0, out=y)
+        return y, (shape, idx, y)
+
+    def backward_relu(self, cache, dy):
+        """d(loss)/dz for forward_relu's cache: the ReLU's mask on the small side."""
+        shape, idx, y = cache
+        return self.backward((shape, idx), np.multiply(dy, y > 0))
 
 
 class AvgPool2D(_Pool2D):
