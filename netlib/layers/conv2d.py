@@ -217,11 +217,17 @@ class Conv2D(Layer):
             np.copyto(buf, dyh)
             dyh = buf
         dyr = dyh.reshape(n * ho * wo, f)
-        # Weight gradient: one GEMM against the forward's columns, (k*k*C, F) as rows.T @ dy
-        # (for one channel that is the gathered matrix itself: the faster orientation with
-        # the long shared dimension, bench/README.md), back to W's (F, C, k, k) layout.
-        dw = (rows.T @ dyr).reshape(k, k, c, f).transpose(3, 2, 0, 1)
-        grads = {"W": np.ascontiguousarray(dw), "b": dyr.sum(axis=0)}
+        # Weight gradient: one GEMM against the forward's columns, in whichever orientation
+        # reads them contiguously (1.3-2x faster than the other, bench/README.md): the
+        # gathered (k*k, N*Ho*Wo) matrix itself for one channel, the rows otherwise; then
+        # back to W's (F, C, k, k) layout.
+        dwm = (rows.T @ dyr).T if c == 1 else dyr.T @ rows
+        dw = dwm.reshape(f, k, k, c).transpose(0, 3, 1, 2)
+        # The bias gradient as a product with ones (BLAS's GEMV): summing the long axis of the
+        # narrow (N*Ho*Wo, F) rows with numpy's reduction took 20x longer.
+        ones = self._pool.get("ones", (len(dyr),), dyr.dtype)
+        ones.fill(1)
+        grads = {"W": np.ascontiguousarray(dw), "b": ones @ dyr}
         if not self.need_input_grad:
             return None, grads
         # Input gradient without col2im's big column matrix: per kernel offset one small
