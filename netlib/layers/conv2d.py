@@ -2,17 +2,22 @@
 
 Weights are (filters, channels, k, k) -- PyTorch's layout -- and biases (filters,). Padding
 "valid" uses no padding; "same" gives ceil(H / stride) outputs per axis with TensorFlow's split
-(any odd pixel of padding goes to the bottom/right). Vectorised as fast CPU code does it:
+(any odd pixel of padding goes to the bottom/right). Vectorised as fast CPU code does it, with
+channels-last memory inside:
 
-- forward: the windows are a ``sliding_window_view`` (no copy), gathered once into an im2col
-  matrix of shape (N*Ho*Wo, C*k*k) -- that is the one copy, made because BLAS needs a plain
-  matrix -- and multiplied by the (C*k*k, F) weight matrix in one GEMM;
-- backward: the weight gradient is one GEMM against the same columns; the input gradient is one
-  GEMM to column gradients, then col2im: k*k slice additions, each over the whole batch, all
-  channels and all output positions (no loop over pixels or samples).
+- forward: the windows are a ``sliding_window_view`` (no copy) of the input seen as (N, H, W,
+  C), gathered once into an im2col matrix of shape (N*Ho*Wo, k*k*C) -- that is the one copy,
+  made because BLAS needs a plain matrix, and its runs are window rows of k*C inputs -- and
+  multiplied by the (k*k*C, F) weight matrix in one GEMM;
+- backward: the weight gradient is one GEMM against the same columns; the input gradient is,
+  per kernel offset, one small GEMM (N*Ho*Wo, F) @ (F, C) added onto the shifted window of
+  the padded channels-last gradient (k*k additions over the whole batch: no loop over pixels
+  or samples, and no column-gradient matrix).
 
-The output is the GEMM's (N, Ho, Wo, F) buffer seen as (N, F, Ho, Wo): a transposed view, not a
-copy; the next layer's windows and reshapes take any strides.
+Arrays keep their logical (N, C, H, W) shape: the output is the GEMM's (N, Ho, Wo, F) buffer
+seen as (N, F, Ho, Wo), a transposed view, not a copy, and an input in that layout (the output
+of the convolution before, through ReLU and pooling, which keep it) is read without a copy.
+Any other layout works too, through one copy.
 """
 
 from __future__ import annotations
