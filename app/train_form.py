@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app import form
+from app import form, layer_builder
 from app.plain_text import md_plain
 from app.state import get_registry
 from netlib import memory
@@ -70,6 +70,8 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     setting_widget(st, "hidden")
     setting_widget(st, "layers")
     estimate = st.empty()  # the memory estimate, filled once the whole config is known
+    layer_builder.render_builder()
+    overview = st.container()  # the per-layer table and diagram, under the builder
     shown = draw_rows()
     values = {k: s[k] for k in form.FORM_KEYS if k in s}
     hidden = [k for k in form.NUMBER_BOXES if k in values and k not in shown]
@@ -85,7 +87,7 @@ def render_form(uploads: dict[str, str]) -> NetConfig | None:
     except ConfigError as exc:
         st.error(f"Cannot train with these settings: {exc}")
         return None
-    if not memory_fits(config, estimate):
+    if not memory_fits(config, estimate, overview):
         return None
     note = form.batch_note(config.batch_size, training_images(config))
     if note:
@@ -148,9 +150,9 @@ def training_images(config: NetConfig) -> int | None:
     return len(split_indices(len(ds.train_labels), config.val_fraction, config.seed)[0])
 
 
-def memory_fits(config: NetConfig, slot) -> bool:
-    """Show the run's memory estimate in slot (beside the architecture); refuse (Start
-    disabled) when it is over the budget."""
+def memory_fits(config: NetConfig, slot, overview=None) -> bool:
+    """Show the run's memory estimate in slot (beside the architecture) and the per-layer
+    overview under it; refuse (Start disabled) when it is over the budget."""
     shape = get_registry().data_shape(config.dataset)
     if shape is None:
         return True  # the run itself reports what is wrong with its data
@@ -165,6 +167,8 @@ def memory_fits(config: NetConfig, slot) -> bool:
     except ConfigError as exc:
         slot.error(f"Cannot train with these settings: {exc}")
         return False
+    if overview is not None:
+        layer_builder.render_overview(overview, table)
     reason = memory.over_budget(est, budget, config)
     if reason:
         slot.error(f"Cannot train with these settings: {reason}")
