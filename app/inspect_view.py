@@ -224,10 +224,10 @@ def weights(inspection: Inspection) -> None:
     with first:
         st.plotly_chart(weight_views.first_layer_figure(net, shape), key="w_tiles")
     with deeper:
-        matrices = weight_views.deeper_matrices(net)
-        if not matrices:
+        deeper = weight_views.deeper_figures(net)
+        if not deeper:
             st.caption(weight_views.NO_DEEPER_LAYERS)
-        for i, (title, w) in enumerate(matrices, start=2):
-            st.plotly_chart(figures.weight_matrix(w, title), key=f"w_matrix_{i}")
+        for i, (_, make) in enumerate(deeper, start=2):
+            st.plotly_chart(make(), key=f"w_matrix_{i}")
     with hist:
         st.plotly_chart(weight_views.histogram_figure(net), key="w_hist")

@@ -16,6 +16,7 @@ import streamlit as st
 
 from app import form
 from app import layer_rows as lr
+from app.live_view import show_live
 from app.plain_text import md_plain
 from figures.architecture import stack_diagram
 from netlib import architecture as arch
@@ -116,4 +117,7 @@ def render_overview(place, table: arch.Summary) -> None:
         f"{table.macs:,} multiply-adds per image"
     )
     box.dataframe(frame, hide_index=True, width="stretch")
-    box.plotly_chart(stack_diagram(stages(table)), key="builder_diagram")
+    # Through the live chart (not st.plotly_chart): the Train page then loads one plotly.js,
+    # the server's, for this and its live charts alike.
+    drawn = stages(table)
+    show_live("builder_diagram", repr(drawn), lambda: stack_diagram(drawn), container=box)

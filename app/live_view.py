@@ -158,15 +158,11 @@ def render_weights(snap: LiveSnapshot) -> None:
         label_visibility="collapsed",
     )
     if view == WEIGHT_VIEWS[1]:
-        matrices = weight_views.deeper_matrices(net)
-        if not matrices:
+        deeper = weight_views.deeper_figures(net)
+        if not deeper:
             st.caption(weight_views.NO_DEEPER_LAYERS)
-        for i, (title, w) in enumerate(matrices, start=2):
-            show_live(
-                f"wm{i}_{snap.run_id}",
-                snap.net_version,
-                lambda w=w, t=title: figures.weight_matrix(w, t),
-            )
+        for i, (_, make) in enumerate(deeper, start=2):
+            show_live(f"wm{i}_{snap.run_id}", snap.net_version, make)
     elif view == WEIGHT_VIEWS[2]:
         show_live(
             f"hist_{snap.run_id}", snap.net_version, lambda: weight_views.histogram_figure(net)

@@ -3,12 +3,14 @@ and the Inspect page draw the same three."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import plotly.graph_objects as go
 
 import figures
 from netlib import confusions, nets
 
-NO_DEEPER_LAYERS = "No deeper layers: this network has no hidden dense layer."
+NO_DEEPER_LAYERS = "No deeper layers: this network has no layer with weights after its first."
 
 
 def first_layer_figure(net, shape: tuple[int, int] | None) -> go.Figure:
@@ -21,9 +23,18 @@ def first_layer_figure(net, shape: tuple[int, int] | None) -> go.Figure:
     return figures.weight_tiles(*tiles, cols=cols)
 
 
-def deeper_matrices(net) -> list[tuple[str, object]]:
-    """(title, matrix) of each dense layer after the first layer with weights."""
-    return [(f"{name}: {w.shape[0]} → {w.shape[1]}", w) for name, w in nets.dense_matrices(net)]
+def deeper_figures(net) -> list[tuple[str, Callable[[], go.Figure]]]:
+    """(key, figure maker) of each layer with weights after the first: a deeper convolution's
+    filters as tiles (each averaged over its input channels), a dense layer's matrix. Makers,
+    so the live panel builds a figure only when its network changed."""
+    out: list[tuple[str, Callable[[], go.Figure]]] = []
+    for name, w, tile in nets.deeper_filter_tiles(net):
+        title = f"{name} filters (mean over input channels)"
+        out.append((name, lambda w=w, t=tile, title=title: figures.weight_tiles(w, t, title=title)))
+    for name, w in nets.dense_matrices(net):
+        title = f"{name}: {w.shape[0]} → {w.shape[1]}"
+        out.append((name, lambda w=w, title=title: figures.weight_matrix(w, title)))
+    return out
 
 
 def histogram_figure(net) -> go.Figure:

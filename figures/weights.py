@@ -21,7 +21,12 @@ from figures.theme import (
 
 
 def weight_tiles(
-    W, image_shape, max_tiles: int = 64, cols: int | None = None, height: int | None = None
+    W,
+    image_shape,
+    max_tiles: int = 64,
+    cols: int | None = None,
+    height: int | None = None,
+    title: str = "First-layer weights",
 ) -> go.Figure:
     """First-layer weights, one tile per hidden unit: the input pattern each unit responds to.
 
@@ -33,7 +38,7 @@ def weight_tiles(
         raise ValueError(f"W must be (prod{tuple(image_shape)}, n_hidden), got {W.shape}")
     n_units = W.shape[1]
     n = min(max_tiles, n_units)
-    title = f"First-layer weights: {n} of {n_units} units"
+    title = f"{title}: {n} of {n_units} units"
     if n == 0:
         return empty_figure("no hidden units", height=height or 300, title=title)
     cols = min(cols or math.ceil(math.sqrt(n)), n)

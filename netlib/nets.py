@@ -83,6 +83,17 @@ def dense_matrices(net: Network) -> list[tuple[str, np.ndarray]]:
     return [(name, w) for name, w in weight_arrays(net)[1:] if w.ndim == 2]
 
 
+def deeper_filter_tiles(net: Network) -> list[tuple[str, np.ndarray, tuple[int, int]]]:
+    """(name, matrix (k*k, filters), (k, k)) for every convolution after the first layer with
+    weights: each filter averaged over its input channels (what it looks for, in one tile)."""
+    out = []
+    for name, w in weight_arrays(net)[1:]:
+        if w.ndim == 4:
+            f, _, k, _ = w.shape
+            out.append((name, w.mean(axis=1).reshape(f, k * k).T, (k, k)))
+    return out
+
+
 def first_layer_tiles(
     net: Network, image_shape: tuple[int, int] | None
 ) -> tuple[np.ndarray, tuple[int, int]] | None:

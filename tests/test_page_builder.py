@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from apptest_helpers import clear_caches, shown
+from apptest_helpers import clear_caches, live_figures, shown
 from streamlit.testing.v1 import AppTest
 
 from app import layer_builder, state
@@ -56,8 +56,8 @@ def test_the_overview_lists_every_layer_with_totals_and_a_diagram(app):
         f"Network: 5 layers, {table.params:,} parameters, {table.macs:,} multiply-adds per image"
         in labels
     )
-    diagram = [e for e in app.get("plotly_chart") if "builder_diagram" in e.proto.id]
-    assert len(diagram) == 1
+    diagram = live_figures(app)["builder_diagram"]
+    assert len(diagram["layout"]["shapes"]) == len(table.rows) + 1  # and the input
 
 
 def test_a_layer_that_does_not_fit_is_refused_by_name(app):
