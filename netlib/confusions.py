@@ -300,3 +300,36 @@ def feature_maps(net: Network, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
         (f"{i}. {layer.kind} ({arch.format_shape(shapes[i])})", out[0])
         for i, (layer, out) in enumerate(net.outputs(batch))
     ]
+
+
+def layer_activity(
+    net: Network, x: np.ndarray, a: int, b: int | None = None
+) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """For one flat input: (description, output, gradient) of every layer of a stack whose
+    output is worth drawing (flatten and dropout repeat their input), where the gradient is
+    d(logit_a - logit_b)/d(that output) (d(logit_a) when b is None). Empty for an MLP (its
+    hidden units are the Pair lens' business)."""
+    if isinstance(net, MLP):
+        return []
+    batch = np.asarray(x, dtype=net.dtype).reshape(1, -1)
+    shapes = net.summary_shapes()
+    rows = net.outputs_and_gradients(batch, lambda logits: metrics.margin_seed(logits, a, b))
+    return [
+        (f"{i}. {layer.kind} ({arch.format_shape(shapes[i])})", out[0], grad[0])
+        for i, (layer, out, grad) in enumerate(rows)
+        if layer.kind not in ("flatten", "dropout")
+    ]
+
+
+def confused_sample(
+    net: Network, images: np.ndarray, labels: np.ndarray, a: int, b: int, limit: int = 2000
+) -> int:
+    """Index of the first of the first `limit` images of class a that net takes for b (the
+    sample a live feature-map view starts on), else the first image of class a, else 0."""
+    images, labels = images[:limit], np.asarray(labels[:limit])
+    of_a = np.flatnonzero(labels == a)
+    if len(of_a) == 0:
+        return 0
+    pred = net.logits(images[of_a]).argmax(axis=1)
+    taken = of_a[pred == b]
+    return int(taken[0] if len(taken) else of_a[0])

@@ -27,7 +27,7 @@ Pure NumPy (netlib never imports a UI package).
 from __future__ import annotations
 
 import copy as _copy
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -392,6 +392,31 @@ class LayerStack:
             finally:
                 layer.need_input_grad = wanted
         return outs[index], dy
+
+    def outputs_and_gradients(
+        self, x: np.ndarray, seed: Callable[[np.ndarray], np.ndarray]
+    ) -> list[tuple[Layer, np.ndarray, np.ndarray]]:
+        """(layer, its output, d(sum(seed * logits))/d(that output)) for every layer, in eval
+        mode, from one forward and one backward pass: what a live feature-map view shows.
+        `seed(logits)` gives the logits' gradient (e.g. metrics.margin_seed for a margin)."""
+        a = self._shape_input(x)
+        caches, outs = [], []
+        for layer in self.layers:
+            a, cache = layer.forward(a, False)
+            caches.append(cache)
+            outs.append(a)
+        dy = seed(a)
+        grads: list[np.ndarray] = [dy]
+        for j in range(len(self.layers) - 1, 0, -1):
+            layer, wanted = self.layers[j], self.layers[j].need_input_grad
+            layer.need_input_grad = True
+            try:
+                dy, _ = layer.backward(caches[j], dy)
+            finally:
+                layer.need_input_grad = wanted
+            grads.append(dy.reshape(outs[j - 1].shape))
+        grads.reverse()
+        return list(zip(self.layers, outs, grads, strict=True))
 
     def outputs(self, x: np.ndarray) -> list[tuple[Layer, np.ndarray]]:
         """Every layer's output for x in eval mode (feature maps, hidden activations)."""
