@@ -14,11 +14,11 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
+import figures
 from app import form
 from app import layer_rows as lr
 from app.live_view import show_live
 from app.plain_text import md_plain
-from figures.architecture import stack_diagram
 from netlib import architecture as arch
 from netlib.activations import ACTIVATIONS
 from netlib.config import parse_hidden
@@ -120,4 +120,4 @@ def render_overview(place, table: arch.Summary) -> None:
     # Through the live chart (not st.plotly_chart): the Train page then loads one plotly.js,
     # the server's, for this and its live charts alike.
     drawn = stages(table)
-    show_live("builder_diagram", repr(drawn), lambda: stack_diagram(drawn), container=box)
+    show_live("builder_diagram", repr(drawn), lambda: figures.stack_diagram(drawn), container=box)

@@ -14,7 +14,9 @@ from app.live_chart import live_chart
 from app.plain_text import md_plain
 from app.state import figure_cache, get_registry
 from app.store_health import disk_caption
-from netlib import nets
+from netlib import confusions, nets
+from netlib.data.dataset import DataError
+from netlib.training_data import scale_images
 from runlayer.live import LiveSnapshot
 
 STATUS_ICONS = {
@@ -33,7 +35,12 @@ STATUS_ICONS = {
 # Points drawn of the batch-loss curve: more than a chart's width in pixels buys nothing, and
 # every point is re-sent and re-drawn each second while the run trains.
 LIVE_LOSS_POINTS = 800
-WEIGHT_VIEWS = ("First layer (what each unit looks for)", "Deeper layers", "Histograms")
+WEIGHT_VIEWS = (
+    "First layer (what each unit looks for)",
+    "Deeper layers",
+    "Histograms",
+    "Feature maps",
+)
 
 
 def status_line(snap: LiveSnapshot) -> str:
@@ -163,6 +170,8 @@ def render_weights(snap: LiveSnapshot) -> None:
             st.caption(weight_views.NO_DEEPER_LAYERS)
         for i, (_, make) in enumerate(deeper, start=2):
             show_live(f"wm{i}_{snap.run_id}", snap.net_version, make)
+    elif view == WEIGHT_VIEWS[3]:
+        render_feature_maps(snap)
     elif view == WEIGHT_VIEWS[2]:
         show_live(
             f"hist_{snap.run_id}", snap.net_version, lambda: weight_views.histogram_figure(net)
@@ -174,6 +183,47 @@ def render_weights(snap: LiveSnapshot) -> None:
             snap.net_version,
             lambda: weight_views.first_layer_figure(net, shape),
         )
+
+
+def _pair(classes: int) -> tuple[int, int]:
+    """The classes whose margin the feature maps follow: 4 against 9 on digits."""
+    return (4, 9) if classes >= 10 else (0, 1)
+
+
+def render_feature_maps(snap: LiveSnapshot) -> None:
+    """One test sample through the live network: each layer's output and the gradient of
+    logit a - logit b there, redrawn as the network learns. It starts on a sample of class a
+    the network takes for b (decided once per run and tab)."""
+    net = snap.net
+    if not confusions.has_layers(net):
+        st.caption("Feature maps are drawn for layer stacks (a Layers setting); the Pair lens "
+                   "shows a fully connected network's hidden units.")  # fmt: skip
+        return
+    try:
+        ds = get_registry().dataset(snap.config.dataset)
+    except DataError as exc:
+        st.caption(f"No test images to show: {md_plain(str(exc))}")
+        return
+    a, b = _pair(ds.num_classes)
+    images = scale_images(ds.test_images, ds.max_value, snap.config.dtype)
+    key = f"fm_sample_{snap.run_id}"
+    if key not in st.session_state:
+        st.session_state[key] = confusions.confused_sample(net, images, ds.test_labels, a, b)
+    left, right = st.columns(2)
+    index = int(left.number_input(f"Test sample (0–{len(images) - 1})", 0, len(images) - 1,
+                                  key=key, step=1))  # fmt: skip
+    label = ds.class_names[int(ds.test_labels[index])]
+    right.caption(
+        f"Sample {index}: a {md_plain(label)}. Left: each layer's output; right: the gradient "
+        f"of logit {a} − logit {b} there (red raises the {a}, blue the {b})."
+    )
+    show_live(
+        f"fmaps_{snap.run_id}_{index}",
+        snap.net_version,
+        lambda: figures.layer_maps_figure(
+            confusions.layer_activity(net, images[index], a, b), f"logit {a} − logit {b}"
+        ),
+    )
 
 
 def render_run(snap: LiveSnapshot, curves: bool = True, weights: bool = True) -> None:

@@ -5,6 +5,7 @@ plotly.graph_objects.Figure; nothing here imports streamlit or trains anything.
 Every public builder of every module is listed here, so pages need only `figures.<name>`.
 """
 
+from figures.architecture import stack_diagram
 from figures.confusion import confusion_matrix_figure, confusion_timeline, diff_matrix_figure
 from figures.explain import (
     activation_bars,
@@ -13,6 +14,7 @@ from figures.explain import (
     saliency_overlay,
     saliency_tiles,
 )
+from figures.feature_maps import layer_maps_figure
 from figures.grid import tile_grid
 from figures.samples import class_counts, image_grid, mean_images, pair_means_figure
 from figures.selection import cell_from_selection, diff_cell_from_selection
@@ -37,6 +39,7 @@ __all__ = [
     "diff_cell_from_selection",
     "diff_matrix_figure",
     "image_grid",
+    "layer_maps_figure",
     "loss_curve",
     "lr_curve",
     "margin_histogram",
@@ -48,6 +51,7 @@ __all__ = [
     "saliency_overlay",
     "saliency_tiles",
     "smooth",
+    "stack_diagram",
     "tile_grid",
     "weight_histograms",
     "weight_matrix",

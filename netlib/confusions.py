@@ -302,6 +302,11 @@ def feature_maps(net: Network, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
     ]
 
 
+def has_layers(net: Network | None) -> bool:
+    """A layer stack (its layers can be drawn one by one), not an MLP."""
+    return isinstance(net, LayerStack)
+
+
 def layer_activity(
     net: Network, x: np.ndarray, a: int, b: int | None = None
 ) -> list[tuple[str, np.ndarray, np.ndarray]]:

@@ -32,7 +32,7 @@ def test_train_page_shows_a_cnn_runs_filters_matrices_and_histograms(app, home):
     for view, title in [("Deeper layers", "5.dense: 576 → 16"), ("Histograms", "Weight distr")]:
         app.button_group(key=f"weight_view_{run_id}").set_value(view).run()
         _ok(app)
-        shown = [f["layout"]["title"]["text"] for f in live_figures(app).values()]
+        shown = [f["layout"].get("title", {}).get("text", "") for f in live_figures(app).values()]
         assert any(t.startswith(title) for t in shown), shown
 
 
@@ -76,3 +76,37 @@ def test_the_stored_cnn_is_a_layer_stack_with_its_filters_as_tiles(app, home):
     matrix, tile = nets.first_layer_tiles(net, (28, 28))
     assert config.layers == CNN.layers and tile == (5, 5) and matrix.shape == (25, 4)
     np.testing.assert_array_equal(matrix[:, 2], net.layers[0].W[2, 0].ravel())
+
+
+def test_live_feature_maps_follow_a_4_through_every_layer(app, home):
+    app.run()
+    registry = state.get_registry()
+    run_id = registry.start(CNN.replace(layers="conv4k5 pool2 conv4k3 dense16"), "feature maps")
+    assert registry.wait(run_id, 60) == "finished"
+    app.session_state[tab_state.WATCHED_RUN_KEY] = run_id
+    app.run()
+    app.button_group(key=f"weight_view_{run_id}").set_value("Feature maps").run()
+    _ok(app)
+    box = app.number_input(key=f"fm_sample_{run_id}")
+    ds = registry.dataset(CNN.dataset)
+    assert ds.test_labels[box.value] == 4  # starts on a 4 (one taken for a 9 if there is one)
+    fig = live_figures(app)[f"fmaps_{run_id}_{box.value}"]
+    titles = [a["text"] for a in fig["layout"]["annotations"]]
+    assert titles[0].startswith("0. conv (4×24×24)") and titles[1] == "∂(logit 4 − logit 9)"
+    assert len(fig["data"]) == 2 * 8  # conv, act, pool, conv, act, dense, act, output
+    box.set_value(7).run()
+    _ok(app)
+    assert f"fmaps_{run_id}_7" in live_figures(app)
+    assert any("Sample 7: a " in c.value for c in app.caption)
+
+
+def test_feature_maps_of_an_mlp_point_to_the_pair_lens(app, home):
+    app.run()
+    registry = state.get_registry()
+    run_id = registry.start(TINY, "mlp maps")
+    assert registry.wait(run_id, 60) == "finished"
+    app.session_state[tab_state.WATCHED_RUN_KEY] = run_id
+    app.run()
+    app.button_group(key=f"weight_view_{run_id}").set_value("Feature maps").run()
+    _ok(app)
+    assert any("Pair lens" in c.value for c in app.caption)
