@@ -38,5 +38,5 @@ def deeper_figures(net) -> list[tuple[str, Callable[[], go.Figure]]]:
 
 
 def histogram_figure(net) -> go.Figure:
-    names, arrays = zip(*nets.weight_arrays(net), strict=True)
+    names, arrays = zip(*nets.histogram_arrays(net), strict=True)
     return figures.weight_histograms(list(arrays), list(names))

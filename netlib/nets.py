@@ -77,6 +77,16 @@ def weight_arrays(net: Network) -> list[tuple[str, np.ndarray]]:
     ]
 
 
+def histogram_arrays(net: Network) -> list[tuple[str, np.ndarray]]:
+    """(name, values) of every conv and dense layer's weights, then every batch norm's scale,
+    shift and running statistics: the distributions a histogram view shows."""
+    out = weight_arrays(net)
+    if isinstance(net, LayerStack):
+        named = {**net.named_params(), **net.buffers()}
+        out += [(name, v) for name, v in named.items() if ".batchnorm." in name]
+    return out
+
+
 def dense_matrices(net: Network) -> list[tuple[str, np.ndarray]]:
     """(name, (fan_in, fan_out) matrix) of the dense layers after the first layer with weights:
     the 'deeper layers' view."""

@@ -35,3 +35,18 @@ def test_an_mlp_and_a_single_layer_stack_have_no_deeper_filters():
     assert [key for key, _ in weight_views.deeper_figures(one)] == [
         n for n, _ in nets.dense_matrices(one)
     ]
+
+
+def test_histograms_include_batch_norm_scales_shifts_and_running_statistics():
+    rng = np.random.default_rng(3)
+    net = layer_stack.build("conv4k3 bn pool2 dense8 bn", (1, 8, 8), 10, "relu", "he", rng)
+    names = [name for name, _ in nets.histogram_arrays(net)]
+    assert names[: len(nets.weight_arrays(net))] == [n for n, _ in nets.weight_arrays(net)]
+    stats = names[len(nets.weight_arrays(net)) :]
+    assert sorted(stats) == sorted(
+        f"{i}.batchnorm.{k}"
+        for i in (1, 6)
+        for k in ("gamma", "beta", "running_mean", "running_var")
+    )
+    fig = weight_views.histogram_figure(net)
+    assert len(fig.data) == len(names)
