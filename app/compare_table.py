@@ -6,7 +6,8 @@ import hashlib
 
 import pandas as pd
 
-from netlib.config import ConfigError
+from netlib import architecture as arch
+from netlib.config import ConfigError, NetConfig
 from runlayer.records import RunRecord
 
 HYPER_COLUMNS = ["activation", "optimizer", "lr", "batch", "epochs", "dropout", "l2"]
@@ -30,14 +31,32 @@ def split_readable(records: list[RunRecord]) -> tuple[list[RunRecord], list[tupl
     return readable, unreadable
 
 
-def run_row(rec: RunRecord) -> dict:
+Shape = tuple[tuple[int, int, int], int]  # (channels, height, width) of an image, classes
+
+
+def network_size(cfg: NetConfig, shape: Shape | None) -> tuple[int | None, int | None]:
+    """(parameters, multiply-adds per image) of cfg's network on data of `shape`; (None,
+    None) when the data's shape is not known here or the layers do not fit it."""
+    if shape is None:
+        return None, None
+    try:
+        table = arch.summary(cfg.layer_specs, *shape)
+    except ConfigError:
+        return None, None
+    return table.params, table.macs
+
+
+def run_row(rec: RunRecord, shape: Shape | None = None) -> dict:
     cfg = rec.config
+    params, macs = network_size(cfg, shape)
     return {
         "id": rec.id,
         "name": rec.name,
         "status": rec.status,
         "data": cfg.dataset,
         "architecture": cfg.architecture,
+        "parameters": params,
+        "multiply-adds": macs,
         "hidden units": sum(cfg.hidden),
         "activation": cfg.activation,
         "loss": cfg.loss,
@@ -53,12 +72,17 @@ def run_row(rec: RunRecord) -> dict:
     }
 
 
-def runs_table(records: list[RunRecord]) -> pd.DataFrame:
-    """Newest first; accuracies as fractions (the page formats them as percentages)."""
-    rows = [run_row(r) for r in sorted(records, key=lambda r: r.created, reverse=True)]
+def runs_table(records: list[RunRecord], shapes: dict[str, Shape] | None = None) -> pd.DataFrame:
+    """Newest first; accuracies as fractions (the page formats them as percentages).
+    `shapes`: data set id -> (image shape, classes), for the parameter and multiply-add
+    columns (empty where a run's data set is not in it)."""
+    shapes = shapes or {}
+    ordered = sorted(records, key=lambda r: r.created, reverse=True)
+    rows = [run_row(r, shapes.get(r.config.dataset)) for r in ordered]
     columns = [
-        "id", "name", "status", "data", "architecture", "activation", "loss", "optimizer",
-        "lr", "batch", "epochs", "dropout", "l2", "best val acc", "test acc", "seconds",
+        "id", "name", "status", "data", "architecture", "parameters", "multiply-adds",
+        "activation", "loss", "optimizer", "lr", "batch", "epochs", "dropout", "l2",
+        "best val acc", "test acc", "seconds",
     ]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
 

@@ -8,6 +8,7 @@ import streamlit as st
 import figures
 from app.compare_table import curve_series, runs_table, selection_rows, table_key
 from app.live_view import show_live
+from app.state import get_registry
 from runlayer.records import RunRecord
 
 #: The overlaid curves: (column, chart key, metric).
@@ -20,9 +21,19 @@ OVERLAYS = (
 PICKED = "compare_picked"
 
 
+def data_shapes(records: list[RunRecord]) -> dict:
+    """Data set id -> ((1, height, width), classes) for the runs' data sets this server knows."""
+    shapes = {}
+    for dataset in {r.config.dataset for r in records}:
+        shape = get_registry().data_shape(dataset)
+        if shape is not None:
+            shapes[dataset] = ((1, shape.height, shape.width), shape.classes)
+    return shapes
+
+
 def pick_runs(records: list[RunRecord]) -> list[str]:
     """The runs table; returns the ids of the ticked rows (kept by id across reruns)."""
-    table = runs_table(records)
+    table = runs_table(records, data_shapes(records))
     st.caption("Select rows to overlay their curves. Accuracies are on the test set unless noted.")
     ids = list(table["id"])
     event = st.dataframe(

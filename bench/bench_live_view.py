@@ -5,6 +5,8 @@ headless Chromium tab polling the live view (fragments, charts, weight heatmaps)
 them. Runs alternate (watched, unwatched, watched, ...) so machine noise hits both alike.
 
     python bench/bench_live_view.py --pairs 3 --preset wide-relu --epochs 30
+    python bench/bench_live_view.py --preset fast-cnn --dataset mnist-sample --epochs 3 \
+        --view "Feature maps"      # a convolutional run, its feature maps redrawn live
 
 Target: throughput watched / unwatched >= 0.9. Needs /usr/bin/chromium and playwright.
 """
@@ -47,6 +49,8 @@ def main() -> int:
     ap.add_argument("--preset", default="wide-relu")
     ap.add_argument("--blas-threads", type=int, help="OPENBLAS_NUM_THREADS for the server")
     ap.add_argument("--epochs", type=int, default=30, help="enough for several seconds a run")
+    ap.add_argument("--dataset", help="data set id (default: the preset's)")
+    ap.add_argument("--view", help="weight view a watching tab opens, e.g. 'Feature maps'")
     args = ap.parse_args()
     if args.blas_threads:
         os.environ["OPENBLAS_NUM_THREADS"] = str(args.blas_threads)
@@ -57,9 +61,13 @@ def main() -> int:
         for i in range(args.pairs):
             for mode in ("watched", "unwatched") if i % 2 == 0 else ("unwatched", "watched"):
                 name = f"bench {mode} {i}"
-                start_named_run(page, f"{url}/?preset={args.preset}&epochs={args.epochs}", name)
+                link = f"{url}/?preset={args.preset}&epochs={args.epochs}"
+                link += f"&dataset={args.dataset}" if args.dataset else ""
+                start_named_run(page, link, name)
                 if mode == "unwatched":
                     page.goto("about:blank")  # nobody polls the live view now
+                elif args.view:
+                    page.get_by_text(args.view, exact=True).first.click()
                 r = wait_finished(store, name)
                 results[mode].append(r["samples_per_sec"])
                 print(f"{name}: {r['samples_per_sec']:,.0f} samples/s ({r['status']})", flush=True)

@@ -7,6 +7,7 @@ from apptest_helpers import TINY, chart, goto, live_figures
 from streamlit.testing.v1 import AppTest
 
 from app import diff_view, navigation, run_picker, state, tab_state
+from netlib import architecture as arch
 from netlib import nets
 
 CNN = TINY.replace(layers="conv4k5 bn pool2 dense16", seed=5)
@@ -68,6 +69,11 @@ def test_run_diff_and_compare_take_a_cnn_next_to_an_mlp(app, home):
     table = app.dataframe[0].value
     shown = dict(zip(table["id"], table["architecture"], strict=True))
     assert shown[ids["cnn"]] == CNN.layers and shown[ids["mlp"]] == TINY.architecture
+    # parameters and multiply-adds per image, from each run's architecture on 28×28 digits
+    for name, cfg in (("cnn", CNN), ("mlp", TINY)):
+        want = arch.summary(cfg.layer_specs, (1, 28, 28), 10)
+        row = table[table["id"] == ids[name]].iloc[0]
+        assert (row["parameters"], row["multiply-adds"]) == (want.params, want.macs)
 
 
 def test_the_stored_cnn_is_a_layer_stack_with_its_filters_as_tiles(app, home):
