@@ -96,6 +96,14 @@ def show_prediction(rgba: np.ndarray | None, model: Model) -> None:
             st.plotly_chart(figures.activation_bars(acts, height=200), key="draw_acts")
         else:
             st.caption("This network has no hidden layer: the inputs go straight to the classes.")
+    if confusions.has_layers(model.net):  # a layer stack: the drawing through every layer
+        first, second = (int(k) for k in np.argsort(proba)[::-1][:2])
+        margin = f"logit {names[first]} − logit {names[second]}"
+        st.markdown(
+            f"**Your drawing through every layer**, with the gradient of {md_plain(margin)}"
+        )
+        rows = confusions.layer_activity(model.net, x, first, second)
+        st.plotly_chart(figures.layer_maps_figure(rows, margin), key="draw_maps")
     if min(h, w) >= 16:
         how = "fitted in a 20×20 box keeping its shape and centred by its centre of mass"
     else:

@@ -20,6 +20,7 @@ RUNS = {
     "mnist": TINY,
     "digits": NetConfig(dataset="digits-8x8", hidden=(16, 8), activation="relu", epochs=2, lr=0.5),
     "linear": TINY.replace(hidden=(), seed=6),
+    "cnn": TINY.replace(layers="conv4k5 pool2 dense16", seed=7),
 }
 
 
@@ -99,3 +100,21 @@ def test_a_network_without_hidden_layer_says_so(home):
     at = predict(home[0], home[1]["linear"], seven())
     assert not [c for c in at.get("plotly_chart") if c.key == "draw_acts"]
     assert any("no hidden layer" in c.value for c in at.caption)
+
+
+def test_a_convolutional_network_shows_the_drawing_through_every_layer(home):
+    run_id = home[1]["cnn"]
+    at = predict(home[0], run_id, seven())
+    net, config, _ = RunStore(home[0]).load_weights(run_id, "last")
+    image = drawing.drawing_to_image(drawing.ink_from_rgba(seven()), (28, 28), 255)
+    x = scale_images(image[None], 255, config.dtype)[0]
+    proba, _ = confusions.explain_input(net, x, config.loss)
+    first, second = np.argsort(proba)[::-1][:2]
+    maps = chart(at, "draw_maps")
+    rows = confusions.layer_activity(net, x, int(first), int(second))
+    assert len(maps["data"]) == 2 * len(rows)
+    titles = [a["text"] for a in maps["layout"]["annotations"]]
+    assert titles[0] == rows[0][0] and titles[1] == f"∂(logit {first} − logit {second})"
+    np.testing.assert_allclose(array(maps["data"][0]["z"])[:24, :24], rows[0][1][0], rtol=1e-5)
+    mlp = predict(home[0], home[1]["mnist"], seven())
+    assert not [c for c in mlp.get("plotly_chart") if c.key == "draw_maps"]
