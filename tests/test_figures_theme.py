@@ -65,6 +65,8 @@ SAMPLE_CALLS = {
     "pair_means_figure": lambda f: f(np.zeros((3, 3)), np.ones((3, 3)), "a", "b"),
     "saliency_tiles": lambda f: f(np.zeros((2, 3, 3)), np.ones((2, 9)), ["a", "b"]),
     "receptive_fields": lambda f: f(np.ones((9, 2)), [1, 0], (3, 3), ["u1", "u0"]),
+    "stack_diagram": lambda f: f([("input", (1, 4, 4), 0, 0), ("dense8", (8,), 136, 128)]),
+    "layer_maps_figure": lambda f: f([("0. conv", np.ones((2, 3, 3)), np.ones((2, 3, 3)))], "m"),
 }
 
 
