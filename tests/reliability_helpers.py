@@ -90,12 +90,29 @@ class StatusSampler(threading.Thread):
 
     @property
     def most_training(self) -> int:
+        """The most runs seen training in one sample. An upper bound only: a sample reads the
+        runs one after another, so a run that ends while it reads and the queued run that
+        starts in its slot may both be counted. most_at_once() gives the exact figure."""
         counts = [sum(s in ACTIVE_TRAINING for s in sample) for sample in self.samples]
         return max(counts, default=0)
 
     @property
     def saw_queued(self) -> bool:
         return any("queued" in sample for sample in self.samples)
+
+
+def most_at_once(spans: list[tuple[float, float]]) -> int:
+    """The most (started, ended) spans that overlap at any instant: how many runs really
+    trained at once (a run that ends before another starts never overlaps it)."""
+    events = sorted(
+        [(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans],
+        key=lambda e: (e[0], e[1]),
+    )  # an end before a start at the same instant
+    most = now = 0
+    for _, step in events:
+        now += step
+        most = max(most, now)
+    return most
 
 
 @contextmanager

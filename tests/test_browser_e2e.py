@@ -201,3 +201,89 @@ def test_a_fresh_server_opens_a_deep_link_with_the_dashboard_navigation(tmp_path
         assert [n.split()[-1] for n in nav][:3] == ["Train", "Data", "Inspect"], nav
         assert "dashboard" not in " ".join(nav)
         assert_no_exception_shown(page)
+
+
+# The live feature-map chart (its panels are titled with the margin's gradient): a checksum
+# of the first layer's output, to see the maps change as the network learns.
+FEATURE_MAPS_JS = """() => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const notes = (gd.layout && gd.layout.annotations) || [];
+    if (notes.some((a) => String(a.text).startsWith('∂(logit 4')) && gd.data && gd.data.length) {
+      const z = gd._fullData && gd._fullData[0] && gd._fullData[0].z;
+      if (!z) return null;
+      let sum = 0;
+      for (const row of z) for (const v of row) if (Number.isFinite(v)) sum += v;
+      return sum;
+    }
+  }
+  return null;
+}"""
+
+
+def _edit_builder_cell(page, row: int, column: int, value: str) -> None:
+    """Type `value` into the layer builder's cell (row, column), as a person does: click the
+    grid, move there with the arrow keys, open the editor, replace the text, press Enter."""
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)  # first row, 'order' column
+    for key in ["ArrowRight"] * (column - 1) + ["ArrowDown"] * row:
+        page.keyboard.press(key)
+    page.keyboard.press("Enter")
+    page.keyboard.press("Control+a")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+
+
+def test_build_watch_and_dissect_a_cnn_in_a_real_browser(tmp_path):
+    require_browser()
+    DOCS.mkdir(exist_ok=True)
+    with dashboard_server(tmp_path / "home") as url, browser_page() as page:
+        # An MLP run first, for Run vs run at the end.
+        page.goto(f"{url}/?hidden=32&activation=relu&epochs=2&lr=0.1")
+        page.get_by_role("button", name="Start training").click()
+        page.get_by_text("Finished. Test accuracy").first.wait_for(timeout=300_000)
+
+        page.goto(f"{url}/?layers=conv8k5+pool2+dense16&activation=relu&epochs={EPOCHS}&lr=0.1")
+        layers = page.get_by_label("Layers (replaces the hidden widths)")
+        layers.wait_for(timeout=30_000)
+        _edit_builder_cell(page, row=2, column=3, value="32")  # the dense layer's units
+        page.wait_for_function(
+            "() => location.href.includes('dense32')", timeout=30_000
+        )  # the box and the link follow the table
+        assert layers.input_value() == "conv8k5 pool2 dense32"
+        page.get_by_text("Network: 5 layers").first.click()
+        page.wait_for_timeout(1500)
+        assert_no_exception_shown(page)
+        page.screenshot(path=str(DOCS / "layer-builder.png"), full_page=True)
+
+        page.get_by_role("button", name="Start training").click()
+        page.wait_for_function(EPOCH_AT_LEAST_JS, arg=2, timeout=300_000)
+        page.get_by_text("Feature maps", exact=True).first.click()
+        page.wait_for_function(FEATURE_MAPS_JS, timeout=60_000)
+        first = page.evaluate(FEATURE_MAPS_JS)
+        changed = (
+            f"() => {{ const s = ({FEATURE_MAPS_JS})(); return s !== null && s !== {first}; }}"
+        )
+        page.wait_for_function(changed, timeout=120_000)  # the maps move as the network learns
+        assert_no_exception_shown(page)
+        page.screenshot(path=str(DOCS / "feature-maps.png"), full_page=True)
+        page.wait_for_function(EPOCH_AT_LEAST_JS, arg=3, timeout=300_000)
+        page.get_by_role("button", name="Stop").click()
+        page.get_by_text("Stopped: stopped by the user").first.wait_for(timeout=60_000)
+
+        _goto_page(page, "Inspect")
+        page.get_by_text("Inspect a run").first.wait_for(timeout=20_000)
+        page.wait_for_function(MATRIX_JS, timeout=30_000)
+        t, p = _largest_confusion(page.evaluate(MATRIX_JS))
+        x, y = page.evaluate(CELL_JS, [t, p])
+        page.mouse.click(x, y)
+        page.get_by_text(f"true {t}, predicted {p}").first.wait_for(timeout=20_000)
+        assert_no_exception_shown(page)
+
+        _goto_page(page, "Run vs run")
+        page.get_by_text("Run A (before)").first.wait_for(timeout=20_000)
+        # The two runs side by side: what the CNN fixed of the MLP's mistakes and introduced.
+        page.get_by_text("B fixed").first.wait_for(timeout=60_000)
+        assert_no_exception_shown(page)
+        assert "conv8k5 pool2 dense32" in page.inner_text("body")
+        assert page.errors == [], page.errors
