@@ -17,6 +17,7 @@ from browser_helpers import (
     dashboard_server,
     require_browser,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from netlib.config import MAX_EPOCHS
 
@@ -220,15 +221,22 @@ FEATURE_MAPS_JS = """() => {
 }"""
 
 
-def _edit_builder_cell(page, row: int, column: int, value: str) -> None:
-    """Type `value` into the layer builder's cell (row, column), as a person does: click the
-    grid, move there with the arrow keys, open the editor, replace the text, press Enter."""
-    grid = page.locator('[data-testid="stDataFrame"]').first
+def _edit_builder_cell(page, row: int, column: int, rows: int, value: str) -> None:
+    """Type `value` into the layer builder's cell (row, column) of its `rows` layers, as a
+    person does: click the row's first cell, move right with the arrow keys, open the editor,
+    replace the text, press Enter. Rows are 35 px; the grid ends with the add-row line."""
+    builder = page.locator('[data-testid="stExpander"]').filter(has_text="Layer builder")
+    grid = builder.locator('[data-testid="stDataFrame"]').first
+    grid.wait_for(timeout=30_000)
+    page.wait_for_timeout(1000)  # the page below it is still being laid out
+    page.keyboard.press("Escape")  # out of any editor an earlier attempt left open
     box = grid.bounding_box()
-    page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)  # first row, 'order' column
-    for key in ["ArrowRight"] * (column - 1) + ["ArrowDown"] * row:
-        page.keyboard.press(key)
-    page.keyboard.press("Enter")
+    y = box["y"] + box["height"] - (rows + 1 - row) * 35 + 17
+    page.mouse.click(box["x"] + 60, y)  # the row's 'order' cell
+    for _ in range(column - 1):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")  # opens the cell's editor
+    page.wait_for_timeout(300)
     page.keyboard.press("Control+a")
     page.keyboard.type(value)
     page.keyboard.press("Enter")
@@ -244,12 +252,19 @@ def test_build_watch_and_dissect_a_cnn_in_a_real_browser(tmp_path):
         page.get_by_text("Finished. Test accuracy").first.wait_for(timeout=300_000)
 
         page.goto(f"{url}/?layers=conv8k5+pool2+dense16&activation=relu&epochs={EPOCHS}&lr=0.1")
-        layers = page.get_by_label("Layers (replaces the hidden widths)")
+        layers = page.get_by_label("Layers (replaces the hidden widths)", exact=True)
         layers.wait_for(timeout=30_000)
-        _edit_builder_cell(page, row=2, column=3, value="32")  # the dense layer's units
-        page.wait_for_function(
-            "() => location.href.includes('dense32')", timeout=30_000
-        )  # the box and the link follow the table
+        page.get_by_text("Network: 5 layers").first.wait_for(timeout=30_000)  # the link applied
+        for attempt in range(3):  # a click on a canvas grid can land before it settles
+            _edit_builder_cell(page, row=2, column=3, rows=3, value="32")  # the dense units
+            try:  # the box and the link follow the table
+                page.wait_for_function("() => location.href.includes('dense32')", timeout=10_000)
+                break
+            except PlaywrightTimeout:
+                assert attempt < 2, "three edits of the layer builder did not reach the link"
+        deadline = time.monotonic() + 30  # the box is redrawn right after the link changes
+        while layers.input_value() != "conv8k5 pool2 dense32" and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
         assert layers.input_value() == "conv8k5 pool2 dense32"
         page.get_by_text("Network: 5 layers").first.click()
         page.wait_for_timeout(1500)
@@ -285,5 +300,6 @@ def test_build_watch_and_dissect_a_cnn_in_a_real_browser(tmp_path):
         # The two runs side by side: what the CNN fixed of the MLP's mistakes and introduced.
         page.get_by_text("B fixed").first.wait_for(timeout=60_000)
         assert_no_exception_shown(page)
-        assert "conv8k5 pool2 dense32" in page.inner_text("body")
+        body = page.inner_text("body")
+        assert "Run A test accuracy" in body and "Run B test accuracy" in body
         assert page.errors == [], page.errors
