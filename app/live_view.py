@@ -174,7 +174,9 @@ def render_weights(snap: LiveSnapshot) -> None:
         render_feature_maps(snap)
     elif view == WEIGHT_VIEWS[2]:
         show_live(
-            f"hist_{snap.run_id}", snap.net_version, lambda: weight_views.histogram_figure(net)
+            f"hist_{snap.run_id}",
+            snap.net_version,
+            lambda: weight_views.histogram_figure(net, probe_images(snap)),
         )
     else:  # the first view, also when the control is cleared
         shape = image_shape(nets.inputs_of(net))
@@ -183,6 +185,19 @@ def render_weights(snap: LiveSnapshot) -> None:
             snap.net_version,
             lambda: weight_views.first_layer_figure(net, shape),
         )
+
+
+PROBE_IMAGES = 256  # test images whose activations the histograms show
+
+
+def probe_images(snap: LiveSnapshot):
+    """The first PROBE_IMAGES test images of the run's data, scaled as it trains on them
+    (None when the data is not at hand)."""
+    try:
+        ds = get_registry().dataset(snap.config.dataset)
+    except DataError:
+        return None
+    return scale_images(ds.test_images[:PROBE_IMAGES], ds.max_value, snap.config.dtype)
 
 
 def _pair(classes: int) -> tuple[int, int]:

@@ -37,6 +37,15 @@ def deeper_figures(net) -> list[tuple[str, Callable[[], go.Figure]]]:
     return out
 
 
-def histogram_figure(net) -> go.Figure:
-    names, arrays = zip(*nets.histogram_arrays(net), strict=True)
-    return figures.weight_histograms(list(arrays), list(names))
+def histogram_figure(net, probe=None) -> go.Figure:
+    """Weights and batch-norm statistics per layer, and with a probe batch (flat rows) each
+    hidden layer's activations on it."""
+    pairs = nets.histogram_arrays(net)
+    nouns = ["values" if ".batchnorm." in name else "weights" for name, _ in pairs]
+    title = "Weight distributions"
+    if probe is not None and len(probe):
+        acts = confusions.activation_values(net, probe)
+        pairs, nouns = pairs + acts, nouns + ["activations"] * len(acts)
+        title = f"Weights, and activations on {len(probe)} test images"
+    names, arrays = zip(*pairs, strict=True)
+    return figures.weight_histograms(list(arrays), list(names), nouns=nouns, title=title)

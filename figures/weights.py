@@ -120,9 +120,15 @@ def receptive_fields(
 
 
 def weight_histograms(
-    weights: list[np.ndarray], names: list[str] | None = None, bins: int = 60, height: int = 260
+    weights: list[np.ndarray],
+    names: list[str] | None = None,
+    bins: int = 60,
+    height: int = 260,
+    nouns: list[str] | None = None,
+    title: str = "Weight distributions",
 ) -> go.Figure:
-    """Distribution of each layer's weights, one panel per layer (up to 4 per row).
+    """Distribution of each layer's weights, one panel per layer (up to 4 per row); `nouns`
+    says per panel what its values are ('weights' by default, e.g. 'activations').
 
     Faceted rather than overlaid because layer sizes differ by orders of magnitude. Bin counts
     are computed here and drawn as bars, so 600k weights stay a few hundred numbers.
@@ -132,10 +138,11 @@ def weight_histograms(
     if len(names) != len(weights):
         raise ValueError(f"{len(weights)} weight arrays but {len(names)} names")
     if not weights:
-        return empty_figure("no weights yet", height=height, title="Weight distributions")
+        return empty_figure("no weights yet", height=height, title=title)
     cols = min(4, len(weights))
     rows = math.ceil(len(weights) / cols)
-    traces, layout = [], base_layout(height=height * rows, title="Weight distributions")
+    nouns = list(nouns) if nouns is not None else ["weights"] * len(weights)
+    traces, layout = [], base_layout(height=height * rows, title=title)
     layout.update(bargap=0, showlegend=False, annotations=[])
     for i, (nm, w) in enumerate(zip(names, weights, strict=True)):
         k = "" if i == 0 else str(i + 1)
@@ -145,11 +152,11 @@ def weight_histograms(
         bottom_row = i // cols == rows - 1
         layout[f"xaxis{k}"] = {"domain": [x0, x1], "anchor": f"y{k}"}
         if bottom_row:
-            layout[f"xaxis{k}"]["title"] = {"text": "weight"}
+            layout[f"xaxis{k}"]["title"] = {"text": nouns[i].rstrip("s")}
         layout[f"yaxis{k}"] = {"domain": [y0, y1], "anchor": f"x{k}"}
         layout["annotations"].append(
             {
-                "text": f"{nm} ({np.size(w):,} weights)",
+                "text": f"{nm} ({np.size(w):,} {nouns[i]})",
                 "x": (x0 + x1) / 2,
                 "y": y1,
                 "xref": "paper",

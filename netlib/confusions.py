@@ -338,3 +338,19 @@ def confused_sample(
     pred = net.logits(images[of_a]).argmax(axis=1)
     taken = of_a[pred == b]
     return int(taken[0] if len(taken) else of_a[0])
+
+
+def activation_values(net: Network, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """(name, every value) of each hidden layer's activations on a probe batch x (flat rows):
+    what an activation histogram shows (dead ReLUs pile up at 0, saturated sigmoids at 0
+    and 1). For a stack, the output of each activation layer."""
+    batch = np.asarray(x, dtype=net.dtype).reshape(len(x), -1)
+    if isinstance(net, MLP):
+        _, cache = net.forward(batch)
+        return [(f"hidden layer {i + 1} activations", h.ravel()) for i, h in enumerate(cache.acts)]
+    keep = set(net.unit_layers())
+    return [
+        (f"{i}.{layer.name} activations", out.ravel())
+        for i, (layer, out) in enumerate(net.outputs(batch))
+        if i in keep
+    ]

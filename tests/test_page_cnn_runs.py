@@ -30,7 +30,7 @@ def test_train_page_shows_a_cnn_runs_filters_matrices_and_histograms(app, home):
     assert any("Finished. Test accuracy" in s.value for s in app.success)
     tiles = live_figures(app)[f"tiles_{run_id}"]
     assert tiles["layout"]["title"]["text"].startswith("First-layer weights: 4 of 4")
-    for view, title in [("Deeper layers", "5.dense: 576 → 16"), ("Histograms", "Weight distr")]:
+    for view, title in [("Deeper layers", "5.dense: 576 → 16"), ("Histograms", "Weight")]:
         app.button_group(key=f"weight_view_{run_id}").set_value(view).run()
         _ok(app)
         shown = [f["layout"].get("title", {}).get("text", "") for f in live_figures(app).values()]

@@ -163,13 +163,14 @@ def test_weight_views_show_one_chart_at_a_time(app):
     run_id = app.session_state[tab_state.WATCHED_RUN_KEY]
     titles = _chart_titles(app)
     assert any(t.startswith("First-layer weights: 16 of 16") for t in titles)
-    assert not any(t.startswith("layer 2") or t == "Weight distributions" for t in titles)
+    assert not any(t.startswith(("layer 2", "Weights")) for t in titles)
     view = app.button_group(key=f"weight_view_{run_id}")
     view.set_value("Deeper layers").run()
     titles = _chart_titles(app)
     assert "layer 2: 16 → 10" in titles and not any(t.startswith("First-layer") for t in titles)
     app.button_group(key=f"weight_view_{run_id}").set_value("Histograms").run()
-    assert "Weight distributions" in _chart_titles(app)
+    # weights, and the hidden layer's activations on the first 256 test images
+    assert "Weights, and activations on 256 test images" in _chart_titles(app)
 
 
 def test_a_diverging_run_shows_its_reason(app):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from app import weight_views
-from netlib import layer_stack, nets
+from netlib import confusions, layer_stack, nets
 from netlib.network import MLP
 
 
@@ -50,3 +50,20 @@ def test_histograms_include_batch_norm_scales_shifts_and_running_statistics():
     )
     fig = weight_views.histogram_figure(net)
     assert len(fig.data) == len(names)
+
+
+def test_with_a_probe_batch_the_histograms_add_each_hidden_layers_activations():
+    rng = np.random.default_rng(4)
+    net = layer_stack.build("conv4k3 pool2 dense8:tanh", (1, 8, 8), 10, "relu", "he", rng)
+    probe = rng.random((5, 64)).astype(np.float32)
+    acts = confusions.activation_values(net, probe)
+    assert [name for name, _ in acts] == ["1.relu activations", "5.tanh activations"]
+    assert acts[0][1].size == 5 * 4 * 6 * 6 and acts[0][1].min() >= 0  # ReLU outputs
+    assert np.abs(acts[1][1]).max() <= 1  # tanh outputs
+    fig = weight_views.histogram_figure(net, probe)
+    notes = [a.text for a in fig.layout.annotations]
+    assert notes[-1] == f"5.tanh activations ({5 * 8:,} activations)"
+    assert notes[0].endswith("weights)") and fig.layout.title.text.endswith("on 5 test images")
+    mlp = MLP.create([64, 8, 10], "sigmoid", "xavier", rng)
+    ((name, values),) = confusions.activation_values(mlp, probe)
+    assert name == "hidden layer 1 activations" and values.size == 40
