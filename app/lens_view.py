@@ -14,6 +14,7 @@ import figures
 from app import tab_state
 from app.run_picker import Inspection
 from netlib import confusions, nets
+from netlib.training_data import scale_images
 
 A_KEY, B_KEY = "lens_a", "lens_b"
 EPOCH_KEY, CM_KEY, SEEN_KEY = "keep_lens_cm_epoch", "lens_cm_chart", "lens_cm_seen"
@@ -202,6 +203,7 @@ def units(inspection: Inspection, s: confusions.PairStudy) -> None:
         st.plotly_chart(fig, key="lens_units")
     else:
         st.markdown("\n".join(f"- {t}" for t in titles))
+    channel_maps(inspection, s)
     deeper = " (first-order, through the deeper layers)" if len(nets.weight_arrays(net)) > 2 else ""
     st.caption(
         f"Each unit's contribution to logit {na} − logit {nb} is its activation times the "
@@ -209,6 +211,31 @@ def units(inspection: Inspection, s: confusions.PairStudy) -> None:
         f"minus its mean on true {nb}s: how far it pushes the two classes apart. Tiles show "
         "each unit's input weights (blue: ink there excites the unit)."
     )
+
+
+MAP_SAMPLES, MAP_CHANNELS = 4, 8  # confused samples and top channels in the grid
+
+
+def channel_maps(inspection: Inspection, s: confusions.PairStudy) -> None:
+    """For a convolutional network: what the top separating channels see in the first
+    samples of a taken for b (one row per sample, one column per channel)."""
+    index = s.a_as_b[:MAP_SAMPLES]
+    channels = s.units.units[:MAP_CHANNELS]
+    if not len(index) or not len(channels):
+        return
+    x = scale_images(inspection.data.test_images[index], inspection.data.max_value,
+                     inspection.config.dtype)  # fmt: skip
+    maps = confusions.channel_maps(inspection.net, x, channels)
+    if maps is None:
+        return
+    na, nb = inspection.names[s.a], inspection.names[s.b]
+    n, c, h, w = maps.shape
+    titles = [f"#{int(i)} ch {int(ch)}" for i in index for ch in channels]
+    top = float(maps.max()) or 1.0
+    fig = figures.image_grid(maps.reshape(n * c, h, w), titles, cols=c, max_value=top,
+                             colorscale="Viridis")  # fmt: skip
+    st.markdown(f"**What these channels see in the {na}s taken for {nb}** (first {n})")
+    st.plotly_chart(fig, key="lens_channel_maps")
 
 
 def timeline(store, inspection: Inspection, a: int, b: int) -> None:

@@ -354,3 +354,17 @@ def activation_values(net: Network, x: np.ndarray) -> list[tuple[str, np.ndarray
         for i, (layer, out) in enumerate(net.outputs(batch))
         if i in keep
     ]
+
+
+def channel_maps(net: Network, x: np.ndarray, channels) -> np.ndarray | None:
+    """The first hidden layer's feature maps of the given channels for flat inputs x,
+    (N, len(channels), H, W): what the channels the Pair lens ranks see in each confused
+    sample. None for a network whose first hidden layer is not an image (an MLP, dense)."""
+    if not isinstance(net, LayerStack) or not net.unit_layers():
+        return None
+    batch = np.asarray(x, dtype=net.dtype).reshape(len(x), -1)
+    first = net.unit_layers()[0]
+    out = net.outputs(batch)[first][1]
+    if out.ndim != 4:
+        return None
+    return np.asarray(out[:, list(channels)])

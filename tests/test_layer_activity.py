@@ -79,3 +79,19 @@ def test_the_confused_sample_is_a_4_taken_for_a_9_when_there_is_one():
         confusions.confused_sample(net, images, labels, a, never) == np.flatnonzero(labels == a)[0]
     )
     assert confusions.confused_sample(net, images, np.full(300, 3), 7, 1) == 0
+
+
+def test_channel_maps_are_the_first_hidden_layers_chosen_channels():
+    net = _stack()
+    x = np.random.default_rng(7).random((3, 144))
+    maps = confusions.channel_maps(net, x, [2, 0])
+    first = net.unit_layers()[0]
+    want = net.outputs(x)[first][1][:, [2, 0]]
+    assert maps.shape == (3, 2, 10, 10)
+    np.testing.assert_array_equal(maps, want)
+    dense_first = layer_stack.build(
+        "dense8 dense4", (1, 12, 12), 10, "relu", "he", np.random.default_rng(8)
+    )
+    assert confusions.channel_maps(dense_first, x, [0]) is None
+    mlp = MLP.create([144, 8, 10], "relu", "he", np.random.default_rng(9))
+    assert confusions.channel_maps(mlp, x, [0]) is None

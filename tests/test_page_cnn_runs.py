@@ -51,6 +51,14 @@ def test_pair_lens_ranks_a_cnns_channels_and_says_when_there_are_none(app, home)
     _ok(app)
     titles = chart(app, "lens_units")["layout"]["annotations"]
     assert titles and all(t["text"].startswith("unit ") for t in titles)
+    # what the top channels see in the first (up to 4) samples of a taken for b
+    taken = int(app.metric[0].value.split(" of ")[0].replace(",", ""))
+    maps = [c for c in app.get("plotly_chart") if c.key == "lens_channel_maps"]
+    assert len(maps) == (1 if taken else 0)
+    if taken:
+        tiles = chart(app, "lens_channel_maps")["layout"]["annotations"]
+        assert len(tiles) == min(4, taken) * min(8, len(titles))
+        assert tiles[0]["text"].startswith("#") and " ch " in tiles[0]["text"]
     app.selectbox(key=run_picker.RUN_KEY).set_value(home[1]["pooled"]).run()
     _ok(app)
     assert any("no hidden units" in i.value for i in app.info), [i.value for i in app.info]
