@@ -207,8 +207,8 @@ def _pair(classes: int) -> tuple[int, int]:
 
 def render_feature_maps(snap: LiveSnapshot) -> None:
     """One test sample through the live network: each layer's output and the gradient of
-    logit a - logit b there, redrawn as the network learns. It starts on a sample of class a
-    the network takes for b (decided once per run and tab)."""
+    logit a - logit b (or of one chosen logit) there, redrawn as the network learns. It
+    starts on a sample of class a the network takes for b (decided once per run and tab)."""
     net = snap.net
     if not confusions.has_layers(net):
         st.caption("Feature maps are drawn for layer stacks (a Layers setting); the Pair lens "
@@ -220,23 +220,32 @@ def render_feature_maps(snap: LiveSnapshot) -> None:
         st.caption(f"No test images to show: {md_plain(str(exc))}")
         return
     a, b = _pair(ds.num_classes)
-    images = scale_images(ds.test_images, ds.max_value, snap.config.dtype)
+    dtype, names = snap.config.dtype, [str(c) for c in ds.class_names]
     key = f"fm_sample_{snap.run_id}"
     if key not in st.session_state:
+        images = scale_images(ds.test_images, ds.max_value, dtype)
         st.session_state[key] = confusions.confused_sample(net, images, ds.test_labels, a, b)
-    left, right = st.columns(2)
-    index = int(left.number_input(f"Test sample (0–{len(images) - 1})", 0, len(images) - 1,
-                                  key=key, step=1))  # fmt: skip
-    label = ds.class_names[int(ds.test_labels[index])]
+    left, middle, right = st.columns([1, 1, 2])
+    last = len(ds.test_labels) - 1
+    index = int(left.number_input(f"Test sample (0–{last})", 0, last, key=key, step=1))
+    margin = f"logit {names[a]} − logit {names[b]}"
+    targets = {"margin": margin} | {str(k): f"logit {n}" for k, n in enumerate(names)}
+    target = middle.selectbox("Gradient of", list(targets), format_func=targets.get,
+                              key=f"fm_target_{snap.run_id}")  # fmt: skip
+    top, other = (a, b) if target == "margin" else (int(target), None)
+    label = names[int(ds.test_labels[index])]
+    push = f"red raises the {names[a]}, blue the {names[b]}" if other is not None else (
+        f"red raises logit {names[top]}")  # fmt: skip
     right.caption(
         f"Sample {index}: a {md_plain(label)}. Left: each layer's output; right: the gradient "
-        f"of logit {a} − logit {b} there (red raises the {a}, blue the {b})."
+        f"of {md_plain(targets[target])} there ({md_plain(push)})."
     )
+    x = scale_images(ds.test_images[index : index + 1], ds.max_value, dtype)[0]
     show_live(
-        f"fmaps_{snap.run_id}_{index}",
+        f"fmaps_{snap.run_id}_{index}_{target}",
         snap.net_version,
         lambda: figures.layer_maps_figure(
-            confusions.layer_activity(net, images[index], a, b), f"logit {a} − logit {b}"
+            confusions.layer_activity(net, x, top, other), targets[target]
         ),
     )
 

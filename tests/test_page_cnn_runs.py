@@ -104,14 +104,18 @@ def test_live_feature_maps_follow_a_4_through_every_layer(app, home):
     box = app.number_input(key=f"fm_sample_{run_id}")
     ds = registry.dataset(CNN.dataset)
     assert ds.test_labels[box.value] == 4  # starts on a 4 (one taken for a 9 if there is one)
-    fig = live_figures(app)[f"fmaps_{run_id}_{box.value}"]
+    fig = live_figures(app)[f"fmaps_{run_id}_{box.value}_margin"]
     titles = [a["text"] for a in fig["layout"]["annotations"]]
     assert titles[0].startswith("0. conv (4×24×24)") and titles[1] == "∂(logit 4 − logit 9)"
     assert len(fig["data"]) == 2 * 8  # conv, act, pool, conv, act, dense, act, output
     box.set_value(7).run()
     _ok(app)
-    assert f"fmaps_{run_id}_7" in live_figures(app)
+    assert f"fmaps_{run_id}_7_margin" in live_figures(app)
     assert any("Sample 7: a " in c.value for c in app.caption)
+    app.selectbox(key=f"fm_target_{run_id}").set_value("3").run()  # one logit instead
+    _ok(app)
+    fig = live_figures(app)[f"fmaps_{run_id}_7_3"]
+    assert fig["layout"]["annotations"][1]["text"] == "∂(logit 3)"
 
 
 def test_feature_maps_of_an_mlp_point_to_the_pair_lens(app, home):
