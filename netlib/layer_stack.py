@@ -377,28 +377,16 @@ class LayerStack:
         output), same shape: seed dlogits with +1/-1 on two classes for a margin's gradient."""
         if not 0 <= index < len(self.layers) - 1:
             raise ValueError(f"layer {index} is not a hidden layer of {self!r}")
-        a = self._shape_input(x)
-        caches, outs = [], []
-        for layer in self.layers:
-            a, cache = layer.forward(a, False)
-            caches.append(cache)
-            outs.append(a)
-        dy = dlogits
-        for j in range(len(self.layers) - 1, index, -1):
-            layer, wanted = self.layers[j], self.layers[j].need_input_grad
-            layer.need_input_grad = True
-            try:
-                dy, _ = layer.backward(caches[j], dy)
-            finally:
-                layer.need_input_grad = wanted
-        return outs[index], dy
+        _, out, grad = self.outputs_and_gradients(x, lambda _: dlogits, down_to=index)[index]
+        return out, grad
 
     def outputs_and_gradients(
-        self, x: np.ndarray, seed: Callable[[np.ndarray], np.ndarray]
-    ) -> list[tuple[Layer, np.ndarray, np.ndarray]]:
+        self, x: np.ndarray, seed: Callable[[np.ndarray], np.ndarray], down_to: int = 0
+    ) -> list[tuple[Layer, np.ndarray, np.ndarray | None]]:
         """(layer, its output, d(sum(seed * logits))/d(that output)) for every layer, in eval
         mode, from one forward and one backward pass: what a live feature-map view shows.
-        `seed(logits)` gives the logits' gradient (e.g. metrics.margin_seed for a margin)."""
+        `seed(logits)` gives the logits' gradient (e.g. metrics.margin_seed for a margin).
+        The backward pass stops at layer `down_to` (the gradients below it are None)."""
         a = self._shape_input(x)
         caches, outs = [], []
         for layer in self.layers:
@@ -406,16 +394,16 @@ class LayerStack:
             caches.append(cache)
             outs.append(a)
         dy = seed(a)
-        grads: list[np.ndarray] = [dy]
-        for j in range(len(self.layers) - 1, 0, -1):
+        grads: list[np.ndarray | None] = [None] * len(self.layers)
+        grads[-1] = dy
+        for j in range(len(self.layers) - 1, down_to, -1):
             layer, wanted = self.layers[j], self.layers[j].need_input_grad
             layer.need_input_grad = True
             try:
                 dy, _ = layer.backward(caches[j], dy)
             finally:
                 layer.need_input_grad = wanted
-            grads.append(dy.reshape(outs[j - 1].shape))
-        grads.reverse()
+            grads[j - 1] = dy.reshape(outs[j - 1].shape)
         return list(zip(self.layers, outs, grads, strict=True))
 
     def outputs(self, x: np.ndarray) -> list[tuple[Layer, np.ndarray]]:

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from apptest_helpers import clear_caches, live_figures, shown
-from streamlit.testing.v1 import AppTest
+from apptest_helpers import live_figures, shown
 
-from app import layer_builder, state
+from app import layer_builder
 from figures.architecture import stack_diagram
 from netlib import architecture as arch
 
@@ -18,13 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def app(tmp_path, monkeypatch):
-    monkeypatch.setenv("NETLIB_HOME", str(tmp_path / "home"))
-    clear_caches()
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    yield at
-    state.get_registry().shutdown()
-    clear_caches()
+def app(empty_app):
+    """The dashboard on a home without runs (conftest.py)."""
+    return empty_app
 
 
 def _table(at, index=0):
