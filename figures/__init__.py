@@ -3,57 +3,43 @@
 Every function takes plain data (NumPy arrays, lists, dicts) and returns a
 plotly.graph_objects.Figure; nothing here imports streamlit or trains anything.
 Every public builder of every module is listed here, so pages need only `figures.<name>`.
+
+Names are imported on first use (netlib/lazy.py says why).
 """
 
-from figures.architecture import stack_diagram
-from figures.confusion import confusion_matrix_figure, confusion_timeline, diff_matrix_figure
-from figures.explain import (
-    activation_bars,
-    margin_histogram,
-    probability_bars,
-    saliency_overlay,
-    saliency_tiles,
-)
-from figures.feature_maps import layer_maps_figure
-from figures.grid import tile_grid
-from figures.samples import class_counts, image_grid, mean_images, pair_means_figure
-from figures.selection import cell_from_selection, diff_cell_from_selection
-from figures.training import (
-    accuracy_curve,
-    compare_curves,
-    loss_curve,
-    lr_curve,
-    parallel_coordinates,
-    smooth,
-)
-from figures.weights import receptive_fields, weight_histograms, weight_matrix, weight_tiles
+import pandas  # noqa: F401  (before any figure: see figures/theme.py)
 
-__all__ = [
-    "accuracy_curve",
-    "activation_bars",
-    "cell_from_selection",
-    "class_counts",
-    "compare_curves",
-    "confusion_matrix_figure",
-    "confusion_timeline",
-    "diff_cell_from_selection",
-    "diff_matrix_figure",
-    "image_grid",
-    "layer_maps_figure",
-    "loss_curve",
-    "lr_curve",
-    "margin_histogram",
-    "mean_images",
-    "pair_means_figure",
-    "parallel_coordinates",
-    "probability_bars",
-    "receptive_fields",
-    "saliency_overlay",
-    "saliency_tiles",
-    "smooth",
-    "stack_diagram",
-    "tile_grid",
-    "weight_histograms",
-    "weight_matrix",
-    "weight_tiles",
-]
+from netlib.lazy import lazy_exports
+
+_EXPORTS = {
+    "accuracy_curve": "figures.training",
+    "activation_bars": "figures.explain",
+    "cell_from_selection": "figures.selection",
+    "class_counts": "figures.samples",
+    "compare_curves": "figures.training",
+    "confusion_matrix_figure": "figures.confusion",
+    "confusion_timeline": "figures.confusion",
+    "diff_cell_from_selection": "figures.selection",
+    "diff_matrix_figure": "figures.confusion",
+    "image_grid": "figures.samples",
+    "layer_maps_figure": "figures.feature_maps",
+    "loss_curve": "figures.training",
+    "lr_curve": "figures.training",
+    "margin_histogram": "figures.explain",
+    "mean_images": "figures.samples",
+    "pair_means_figure": "figures.samples",
+    "parallel_coordinates": "figures.training",
+    "probability_bars": "figures.explain",
+    "receptive_fields": "figures.weights",
+    "saliency_overlay": "figures.explain",
+    "saliency_tiles": "figures.explain",
+    "smooth": "figures.training",
+    "stack_diagram": "figures.architecture",
+    "tile_grid": "figures.grid",
+    "weight_histograms": "figures.weights",
+    "weight_matrix": "figures.weights",
+    "weight_tiles": "figures.weights",
+}
+__all__ = sorted(_EXPORTS)
+
+__getattr__ = lazy_exports(__name__, _EXPORTS)

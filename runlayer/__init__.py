@@ -2,28 +2,28 @@
 
 Pages need three names: RunRegistry (start and steer runs; one per process), its .store
 (RunStore: the history of every run) and the LiveSnapshot a live run hands out.
+
+Names are imported on first use (netlib/lazy.py says why).
 """
 
-from runlayer.errors import NoWeightsError, RunError, RunNotFoundError, StoreError
-from runlayer.live import LiveRun, LiveSnapshot
-from runlayer.paths import default_home
-from runlayer.records import ACTIVE_STATUSES, FINAL_STATUSES, RunRecord, RunStatus
-from runlayer.registry import RunRegistry, default_loader
-from runlayer.store import RunStore
+from netlib.lazy import lazy_exports
 
-__all__ = [
-    "ACTIVE_STATUSES",
-    "FINAL_STATUSES",
-    "LiveRun",
-    "LiveSnapshot",
-    "NoWeightsError",
-    "RunError",
-    "RunNotFoundError",
-    "RunRecord",
-    "RunRegistry",
-    "RunStatus",
-    "RunStore",
-    "StoreError",
-    "default_home",
-    "default_loader",
-]
+_EXPORTS = {
+    "ACTIVE_STATUSES": "runlayer.records",
+    "FINAL_STATUSES": "runlayer.records",
+    "LiveRun": "runlayer.live",
+    "LiveSnapshot": "runlayer.live",
+    "NoWeightsError": "runlayer.errors",
+    "RunError": "runlayer.errors",
+    "RunNotFoundError": "runlayer.errors",
+    "RunRecord": "runlayer.records",
+    "RunRegistry": "runlayer.registry",
+    "RunStatus": "runlayer.records",
+    "RunStore": "runlayer.store",
+    "StoreError": "runlayer.errors",
+    "default_home": "runlayer.paths",
+    "default_loader": "runlayer.registry",
+}
+__all__ = sorted(_EXPORTS)
+
+__getattr__ = lazy_exports(__name__, _EXPORTS)
