@@ -16,6 +16,7 @@ from browser_helpers import (
     browser_page,
     dashboard_server,
     require_browser,
+    start_named_run,
 )
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
@@ -247,11 +248,11 @@ def test_build_watch_and_dissect_a_cnn_in_a_real_browser(tmp_path):
     DOCS.mkdir(exist_ok=True)
     with dashboard_server(tmp_path / "home") as url, browser_page() as page:
         # An MLP run first, for Run vs run at the end.
-        page.goto(f"{url}/?hidden=32&activation=relu&epochs=2&lr=0.1")
-        page.get_by_role("button", name="Start training").click()
+        start_named_run(page, f"{url}/?hidden=32&activation=relu&epochs=2&lr=0.1", "the mlp")
         page.get_by_text("Finished. Test accuracy").first.wait_for(timeout=300_000)
 
         page.goto(f"{url}/?layers=conv8k5+pool2+dense16&activation=relu&epochs={EPOCHS}&lr=0.1")
+        page.get_by_text("Train a network").first.wait_for(timeout=30_000)
         layers = page.get_by_label("Layers (replaces the hidden widths)", exact=True)
         layers.wait_for(timeout=30_000)
         page.get_by_text("Network: 5 layers").first.wait_for(timeout=30_000)  # the link applied
@@ -271,7 +272,12 @@ def test_build_watch_and_dissect_a_cnn_in_a_real_browser(tmp_path):
         assert_no_exception_shown(page)
         page.screenshot(path=str(DOCS / "layer-builder.png"), full_page=True)
 
+        box = page.get_by_label("Run name (optional)")
+        box.fill("the cnn")
+        box.press("Enter")
+        page.wait_for_timeout(800)  # the rerun that takes the name
         page.get_by_role("button", name="Start training").click()
+        page.get_by_text("the cnn").first.wait_for(timeout=30_000)  # the run started
         page.wait_for_function(EPOCH_AT_LEAST_JS, arg=2, timeout=300_000)
         page.get_by_text("Feature maps", exact=True).first.click()
         page.wait_for_function(FEATURE_MAPS_JS, timeout=60_000)
