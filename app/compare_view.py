@@ -9,6 +9,7 @@ import figures
 from app.compare_table import curve_series, runs_table, selection_rows, table_key
 from app.live_view import show_live
 from app.state import get_registry
+from netlib import nets
 from runlayer.records import RunRecord
 
 #: The overlaid curves: (column, chart key, metric).
@@ -27,7 +28,7 @@ def data_shapes(records: list[RunRecord]) -> dict:
     for dataset in {r.config.dataset for r in records}:
         shape = get_registry().data_shape(dataset)
         if shape is not None:
-            shapes[dataset] = ((1, shape.height, shape.width), shape.classes)
+            shapes[dataset] = (nets.input_shape((shape.height, shape.width)), shape.classes)
     return shapes
 
 

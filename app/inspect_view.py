@@ -16,7 +16,6 @@ from app.run_picker import Inspection
 from app.tab_state import set_pair
 from figures.theme import BAD, GOOD
 from netlib import metrics, scoring
-from netlib.training_data import scale_images
 
 CHART_KEY, CELL_KEY = "cm_chart", "keep_cell"
 PER_PAGE = 40
@@ -231,6 +230,5 @@ def weights(inspection: Inspection) -> None:
         for i, (_, make) in enumerate(deeper, start=2):
             st.plotly_chart(make(), key=f"w_matrix_{i}")
     with hist:
-        data = inspection.data
-        probe = scale_images(data.test_images[:256], data.max_value, inspection.config.dtype)
+        probe = weight_views.probe_batch(inspection.data, inspection.config.dtype)
         st.plotly_chart(weight_views.histogram_figure(net, probe), key="w_hist")

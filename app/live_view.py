@@ -187,17 +187,13 @@ def render_weights(snap: LiveSnapshot) -> None:
         )
 
 
-PROBE_IMAGES = 256  # test images whose activations the histograms show
-
-
 def probe_images(snap: LiveSnapshot):
-    """The first PROBE_IMAGES test images of the run's data, scaled as it trains on them
-    (None when the data is not at hand)."""
+    """The run's probe batch for the activation histograms (None when its data is not at hand)."""
     try:
         ds = get_registry().dataset(snap.config.dataset)
     except DataError:
         return None
-    return scale_images(ds.test_images[:PROBE_IMAGES], ds.max_value, snap.config.dtype)
+    return weight_views.probe_batch(ds, snap.config.dtype)
 
 
 def _pair(classes: int) -> tuple[int, int]:
@@ -223,7 +219,8 @@ def render_feature_maps(snap: LiveSnapshot) -> None:
     dtype, names = snap.config.dtype, [str(c) for c in ds.class_names]
     key = f"fm_sample_{snap.run_id}"
     if key not in st.session_state:
-        images = scale_images(ds.test_images, ds.max_value, dtype)
+        first = ds.test_images[: confusions.CONFUSED_SEARCH]  # all it looks through
+        images = scale_images(first, ds.max_value, dtype)
         st.session_state[key] = confusions.confused_sample(net, images, ds.test_labels, a, b)
     left, middle, right = st.columns([1, 1, 2])
     last = len(ds.test_labels) - 1

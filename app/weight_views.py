@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 import figures
 from netlib import confusions, nets
+from netlib.training_data import scale_images
 
 NO_DEEPER_LAYERS = "No deeper layers: this network has no layer with weights after its first."
 
@@ -35,6 +36,14 @@ def deeper_figures(net) -> list[tuple[str, Callable[[], go.Figure]]]:
         title = f"{name}: {w.shape[0]} → {w.shape[1]}"
         out.append((name, lambda w=w, title=title: figures.weight_matrix(w, title)))
     return out
+
+
+PROBE_IMAGES = 256  # test images whose activations the histograms show
+
+
+def probe_batch(ds, dtype: str):
+    """The first PROBE_IMAGES test images of a data set, scaled as runs train on them."""
+    return scale_images(ds.test_images[:PROBE_IMAGES], ds.max_value, dtype)
 
 
 def histogram_figure(net, probe=None) -> go.Figure:

@@ -278,14 +278,21 @@ def explain_input(
 ) -> tuple[np.ndarray, list[np.ndarray]]:
     """One flat input (n_inputs,) in [0, 1] → (class probabilities, hidden activations): for a
     stack, each unit layer's output ((units,) or feature maps (channels, height, width))."""
-    batch = np.asarray(x, dtype=net.dtype).reshape(1, -1)
-    if isinstance(net, LayerStack):
-        outs = net.outputs(batch)
-        keep = set(net.unit_layers())
-        acts = [out[0] for i, (_, out) in enumerate(outs) if i in keep]
-        return LOSSES[loss].proba(outs[-1][1])[0], acts
-    logits, cache = net.forward(batch)
-    return LOSSES[loss].proba(logits)[0], [h[0] for h in cache.acts]
+    logits, hidden = _hidden_outputs(net, np.asarray(x).reshape(1, -1))
+    return LOSSES[loss].proba(logits)[0], [h[0] for _, h in hidden]
+
+
+def _hidden_outputs(net: Network, x: np.ndarray) -> tuple[np.ndarray, list[tuple[str, np.ndarray]]]:
+    """(logits, [(name, activations)]) for flat rows x, eval mode: an MLP's hidden layers
+    ('hidden layer 1', ...), a stack's activation layers ('1.relu', ...)."""
+    batch = np.asarray(x, dtype=net.dtype).reshape(len(x), -1)
+    if isinstance(net, MLP):
+        logits, cache = net.forward(batch)
+        return logits, [(f"hidden layer {i + 1}", h) for i, h in enumerate(cache.acts)]
+    outs = net.outputs(batch)
+    keep = set(net.unit_layers())
+    hidden = [(f"{i}.{layer.name}", out) for i, (layer, out) in enumerate(outs) if i in keep]
+    return outs[-1][1], hidden
 
 
 def feature_maps(net: Network, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -295,10 +302,15 @@ def feature_maps(net: Network, x: np.ndarray) -> list[tuple[str, np.ndarray]]:
     if isinstance(net, MLP):
         _, cache = net.forward(batch)
         return [(f"hidden layer {i + 1}", h[0]) for i, h in enumerate(cache.acts)]
+    names = _layer_names(net)
+    return [(names[i], out[0]) for i, (_, out) in enumerate(net.outputs(batch))]
+
+
+def _layer_names(net: LayerStack) -> list[str]:
+    """'3. conv (16×10×10)': each layer's position, kind and per-sample output shape."""
     shapes = net.summary_shapes()
     return [
-        (f"{i}. {layer.kind} ({arch.format_shape(shapes[i])})", out[0])
-        for i, (layer, out) in enumerate(net.outputs(batch))
+        f"{i}. {layer.kind} ({arch.format_shape(shapes[i])})" for i, layer in enumerate(net.layers)
     ]
 
 
@@ -317,17 +329,25 @@ def layer_activity(
     if isinstance(net, MLP):
         return []
     batch = np.asarray(x, dtype=net.dtype).reshape(1, -1)
-    shapes = net.summary_shapes()
+    names = _layer_names(net)
     rows = net.outputs_and_gradients(batch, lambda logits: metrics.margin_seed(logits, a, b))
     return [
-        (f"{i}. {layer.kind} ({arch.format_shape(shapes[i])})", out[0], grad[0])
+        (names[i], out[0], grad[0])
         for i, (layer, out, grad) in enumerate(rows)
         if layer.kind not in ("flatten", "dropout")
     ]
 
 
+CONFUSED_SEARCH = 2000  # test images confused_sample looks through
+
+
 def confused_sample(
-    net: Network, images: np.ndarray, labels: np.ndarray, a: int, b: int, limit: int = 2000
+    net: Network,
+    images: np.ndarray,
+    labels: np.ndarray,
+    a: int,
+    b: int,
+    limit: int = CONFUSED_SEARCH,
 ) -> int:
     """Index of the first of the first `limit` images of class a that net takes for b (the
     sample a live feature-map view starts on), else the first image of class a, else 0."""
@@ -344,27 +364,15 @@ def activation_values(net: Network, x: np.ndarray) -> list[tuple[str, np.ndarray
     """(name, every value) of each hidden layer's activations on a probe batch x (flat rows):
     what an activation histogram shows (dead ReLUs pile up at 0, saturated sigmoids at 0
     and 1). For a stack, the output of each activation layer."""
-    batch = np.asarray(x, dtype=net.dtype).reshape(len(x), -1)
-    if isinstance(net, MLP):
-        _, cache = net.forward(batch)
-        return [(f"hidden layer {i + 1} activations", h.ravel()) for i, h in enumerate(cache.acts)]
-    keep = set(net.unit_layers())
-    return [
-        (f"{i}.{layer.name} activations", out.ravel())
-        for i, (layer, out) in enumerate(net.outputs(batch))
-        if i in keep
-    ]
+    _, hidden = _hidden_outputs(net, x)
+    return [(f"{name} activations", h.ravel()) for name, h in hidden]
 
 
 def channel_maps(net: Network, x: np.ndarray, channels) -> np.ndarray | None:
     """The first hidden layer's feature maps of the given channels for flat inputs x,
     (N, len(channels), H, W): what the channels the Pair lens ranks see in each confused
     sample. None for a network whose first hidden layer is not an image (an MLP, dense)."""
-    if not isinstance(net, LayerStack) or not net.unit_layers():
+    _, hidden = _hidden_outputs(net, x)
+    if not hidden or hidden[0][1].ndim != 4:
         return None
-    batch = np.asarray(x, dtype=net.dtype).reshape(len(x), -1)
-    first = net.unit_layers()[0]
-    out = net.outputs(batch)[first][1]
-    if out.ndim != 4:
-        return None
-    return np.asarray(out[:, list(channels)])
+    return np.asarray(hidden[0][1][:, list(channels)])
