@@ -229,8 +229,8 @@ def _edit_builder_cell(page, row: int, column: int, rows: int, value: str) -> No
     builder = page.locator('[data-testid="stExpander"]').filter(has_text="Layer builder")
     grid = builder.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=30_000)
+    grid.scroll_into_view_if_needed()  # a click must not scroll the page under the pointer
     page.wait_for_timeout(1000)  # the page below it is still being laid out
-    page.keyboard.press("Escape")  # out of any editor an earlier attempt left open
     box = grid.bounding_box()
     y = box["y"] + box["height"] - (rows + 1 - row) * 35 + 17
     page.mouse.click(box["x"] + 60, y)  # the row's 'order' cell
@@ -251,12 +251,12 @@ def test_build_watch_and_dissect_a_cnn_in_a_real_browser(tmp_path):
         start_named_run(page, f"{url}/?hidden=32&activation=relu&epochs=2&lr=0.1", "the mlp")
         page.get_by_text("Finished. Test accuracy").first.wait_for(timeout=300_000)
 
-        page.goto(f"{url}/?layers=conv8k5+pool2+dense16&activation=relu&epochs={EPOCHS}&lr=0.1")
-        page.get_by_text("Train a network").first.wait_for(timeout=30_000)
+        link = f"{url}/?layers=conv8k5+pool2+dense16&activation=relu&epochs={EPOCHS}&lr=0.1"
         layers = page.get_by_label("Layers (replaces the hidden widths)", exact=True)
-        layers.wait_for(timeout=30_000)
-        page.get_by_text("Network: 5 layers").first.wait_for(timeout=30_000)  # the link applied
         for attempt in range(3):  # a click on a canvas grid can land before it settles
+            page.goto(link)  # each attempt on the table as the link draws it
+            page.get_by_text("Train a network").first.wait_for(timeout=30_000)
+            page.get_by_text("Network: 5 layers").first.wait_for(timeout=30_000)
             _edit_builder_cell(page, row=2, column=3, rows=3, value="32")  # the dense units
             try:  # the box and the link follow the table
                 page.wait_for_function("() => location.href.includes('dense32')", timeout=10_000)
