@@ -7,6 +7,7 @@ import streamlit as st
 
 import figures
 from app.compare_table import curve_series, runs_table, selection_rows, table_key
+from app.fragments import live_fragment
 from app.live_view import show_live
 from app.state import get_registry
 from netlib import nets
@@ -61,7 +62,7 @@ def overlay(registry, picked: list[str], by_id: dict[str, RunRecord]) -> None:
     """The picked runs' curves, refreshed every second while one of them trains."""
     live = any(by_id[i].active for i in picked)
 
-    @st.fragment(run_every=1.0 if live else None)
+    @live_fragment(1.0 if live else None)
     def curves() -> None:
         if not picked:
             st.info("Select one or more rows above to overlay their curves.")

@@ -5,13 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app import navigation
+from app.fragments import live_fragment
 from app.live_view import STATUS_ICONS, progress_text
 from app.plain_text import md_plain
 from app.state import get_registry, registry_problem
 from app.tab_state import watch
 
 
-@st.fragment(run_every=2.0)
+@live_fragment(2.0)
 def active_runs_sidebar() -> None:
     """Call inside `with st.sidebar:` (a fragment may not open the sidebar itself)."""
     st.subheader("Active runs")

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app.entry import require_entry
+from app.fragments import live_fragment
 from app.live_view import render_curves, render_run, render_weights
 from app.state import get_registry
 from app.tab_state import watch, watched_run
@@ -36,7 +37,7 @@ live = first is not None and first.active
 STATUS_EVERY, CURVES_EVERY, WEIGHTS_EVERY = 1.0, 2.0, 2.0
 
 
-@st.fragment(run_every=STATUS_EVERY if live else None)
+@live_fragment(STATUS_EVERY if live else None)
 def live_panel() -> None:
     snap = registry.snapshot(run_id) if run_id else None
     if snap is None:
@@ -50,14 +51,14 @@ def live_panel() -> None:
         st.rerun()  # one full rerun turns polling off once the run has ended
 
 
-@st.fragment(run_every=CURVES_EVERY if live else None)
+@live_fragment(CURVES_EVERY if live else None)
 def curves_panel() -> None:
     snap = registry.snapshot(run_id) if run_id else None
     if snap is not None:
         render_curves(snap)
 
 
-@st.fragment(run_every=WEIGHTS_EVERY if live else None)
+@live_fragment(WEIGHTS_EVERY if live else None)
 def weights_panel() -> None:
     snap = registry.snapshot(run_id) if run_id else None
     if snap is not None:
