@@ -1,0 +1,76 @@
+"""One trial of a sweep: one point with one seed, trained where an executor runs it.
+
+The same function runs in a local worker process and in a Ray task, so one trial with one seed
+gives the same metrics on either. It reports plain dicts (picklable, small: no network) after
+each epoch and at the end, and stops between batches when told to (a pruned point).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from netlib.config import NetConfig
+from netlib.sweep import Objective
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    key: tuple[int, int]  # (point index, seed index)
+    config: dict[str, Any]  # NetConfig.to_dict()
+    objective: str  # Objective.text()
+    mnist_dir: str | None = None
+
+
+Emit = Callable[[dict[str, Any]], None]
+
+
+def run_trial(task: TrialTask, emit: Emit, should_stop: Callable[[], bool], data_cache=None):
+    """Train the task's run; emit {"kind": "epoch", ...} per epoch, then {"kind": "end", ...}.
+    data_cache (a dict) keeps prepared data between trials of one worker (one seed, one set)."""
+    from netlib.data.catalog import load_dataset
+    from netlib.trainer import BatchEvent, EpochEvent, Trainer
+    from netlib.training_data import prepare
+
+    config = NetConfig.from_dict(task.config)
+    objective = Objective.parse(task.objective)
+    cache = data_cache if data_cache is not None else {}
+    data_key = (config.dataset, config.val_fraction, config.seed, config.dtype)
+    if data_key not in cache:
+        cache.clear()  # one prepared set at a time: a worker's memory stays one data set
+        ds = load_dataset(config.dataset, mnist_dir=task.mnist_dir)
+        cache[data_key] = prepare(ds, config.val_fraction, config.seed, config.dtype)
+    trainer = Trainer(config, cache[data_key], workers=1)
+    last: dict[str, Any] = {}
+
+    def listen(event: object) -> None:
+        if isinstance(event, BatchEvent) and should_stop():
+            trainer.stop()
+        elif isinstance(event, EpochEvent):
+            last.update(
+                kind="epoch",
+                key=task.key,
+                epoch=event.epoch,
+                value=objective.value(event.val_acc, event.test_confusion),
+                val_acc=event.val_acc,
+                test_acc=event.test_acc,
+                train_loss=event.train_loss,
+                train_seconds=event.train_seconds,
+            )
+            emit(dict(last))
+
+    trainer.listeners.append(listen)
+    end = trainer.run()
+    emit(
+        {
+            "kind": "end",
+            "key": task.key,
+            "status": end.status,
+            "reason": end.reason,
+            "epochs": end.epochs_done,
+            "train_seconds": end.train_seconds,
+            "value": last.get("value"),
+            "test_acc": last.get("test_acc"),
+        }
+    )
