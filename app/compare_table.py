@@ -17,20 +17,6 @@ PARALLEL_DIMENSIONS = [
 ]  # fmt: skip
 
 
-def split_readable(records: list[RunRecord]) -> tuple[list[RunRecord], list[tuple[RunRecord, str]]]:
-    """Runs whose stored config still validates, and the others with the reason: one run
-    written by an older or damaged store must not take the whole page down."""
-    readable, unreadable = [], []
-    for rec in records:
-        try:
-            rec.config  # noqa: B018 - parsing is the check
-        except (ConfigError, ValueError, TypeError, KeyError, RecursionError) as exc:
-            unreadable.append((rec, f"{type(exc).__name__}: {exc}"[:300]))
-        else:
-            readable.append(rec)
-    return readable, unreadable
-
-
 Shape = tuple[tuple[int, int, int], int]  # (channels, height, width) of an image, classes
 
 

@@ -22,7 +22,7 @@ from netlib.modelfile import ModelFileError
 from netlib.network import MLP
 from runlayer import paths
 from runlayer.errors import NoWeightsError, RunNotFoundError
-from runlayer.records import RunRecord, RunStatus
+from runlayer.records import RunRecord, RunStatus, split_readable
 
 RUN_KEY, EPOCH_KEY = "keep_inspect_run", "keep_inspect_epoch"
 
@@ -45,8 +45,10 @@ class Inspection:
 
 # -- choosing ----------------------------------------------------------------------------------
 def pickable_runs(records: list[RunRecord]) -> list[RunRecord]:
-    """Runs that can have saved weights, newest first."""
-    runs = [r for r in records if r.status in RunStatus.HAS_WEIGHTS_TO_SHOW]
+    """Runs that can have saved weights and a config that still reads, newest first (the
+    Compare page names the unreadable ones and why)."""
+    readable, _ = split_readable(records)
+    runs = [r for r in readable if r.status in RunStatus.HAS_WEIGHTS_TO_SHOW]
     return sorted(runs, key=lambda r: r.created, reverse=True)
 
 

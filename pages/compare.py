@@ -4,11 +4,12 @@ import streamlit as st
 
 import figures
 from app import compare_view
-from app.compare_table import PARALLEL_DIMENSIONS, parallel_rows, split_readable
+from app.compare_table import PARALLEL_DIMENSIONS, parallel_rows
 from app.entry import require_entry
 from app.run_admin import rename_or_delete, warn_unreadable
 from app.state import get_registry
 from app.store_health import offer_rebuild
+from runlayer.records import split_readable
 
 require_entry(__file__)
 

@@ -10,7 +10,7 @@ from functools import cached_property
 
 import numpy as np
 
-from netlib.config import NetConfig
+from netlib.config import ConfigError, NetConfig
 
 
 class RunStatus(StrEnum):
@@ -184,3 +184,17 @@ def clean_name(name: str) -> str:
 
 def matrix_from_json(text: str) -> np.ndarray:
     return np.asarray(json.loads(text), dtype=np.int64)
+
+
+def split_readable(records: list[RunRecord]) -> tuple[list[RunRecord], list[tuple[RunRecord, str]]]:
+    """Runs whose stored config still validates, and the others with the reason: one run
+    written by an older or damaged store must not take the whole page down."""
+    readable, unreadable = [], []
+    for rec in records:
+        try:
+            rec.config  # noqa: B018 - parsing is the check
+        except (ConfigError, ValueError, TypeError, KeyError, RecursionError) as exc:
+            unreadable.append((rec, f"{type(exc).__name__}: {exc}"[:300]))
+        else:
+            readable.append(rec)
+    return readable, unreadable

@@ -3,8 +3,11 @@
 The `home`, `app` and `empty_app` fixtures (conftest.py) train and open the RUNS below.
 """
 
+import shutil
+import sqlite3
+
 import numpy as np
-from apptest_helpers import TINY, array, chart, evaluated, goto
+from apptest_helpers import TINY, array, chart, close_app, evaluated, goto, open_app
 
 from app import diff_view, navigation
 from netlib import confusions, metrics
@@ -85,3 +88,25 @@ def test_the_same_run_twice_and_best_weights(app, home):
     _, _, _, _, pred_b = evaluated(ids["narrow"], "best")
     fixed, _ = metrics.fixed_and_introduced(y, pred_a, pred_b, 10)
     assert {m.label: m.value for m in app.metric}["Mistakes B fixed"] == f"{fixed.sum():,}"
+
+
+def test_a_stored_run_that_no_longer_reads_is_left_out_of_every_picker(home, tmp_path, monkeypatch):
+    """Issue 15: one run whose stored config no longer validates (bad JSON, an unknown
+    activation) took Run vs run down with a ConfigError; every page that picks runs skips it."""
+    copy = tmp_path / "home"
+    shutil.copytree(home[0], copy, ignore=shutil.ignore_patterns("runs.lock"))
+    broken = home[1]["wider"]  # the newest of the two on one data set: Run vs run's default B
+    at = open_app(copy, monkeypatch)
+    try:
+        for bad in ('{"activation": "no-such-activation"}', "{not json"):
+            with sqlite3.connect(copy / "runs.sqlite3") as con:
+                con.execute("UPDATE runs SET config=? WHERE id=?", (bad, broken))
+            for page in (navigation.RUN_DIFF, navigation.INSPECT, navigation.PAIR_LENS,
+                         navigation.DRAW):  # fmt: skip
+                goto(at, page.script)
+                assert not at.exception, (page.title, at.exception)
+            goto(at, navigation.RUN_DIFF.script)
+            options = set(at.selectbox(key=diff_view.A_KEY).options)
+            assert not any(broken in o for o in options) and len(options) == 2
+    finally:
+        close_app()
