@@ -13,7 +13,7 @@ from app.plain_text import md_plain
 from app.train_form import dataset_choices
 from app.uploads import UPLOAD_TYPES, add_upload, uploaded_choices
 from netlib import scoring
-from netlib.data import catalog as data_registry
+from netlib.data import catalog
 from netlib.data.dataset import DataError, Dataset
 from runlayer.errors import RunError
 from runlayer.registry import UploadInUseError
@@ -32,21 +32,21 @@ def choose_dataset(registry) -> str:
     st.selectbox(
         "Data set", list(choices), key=DATASET_KEY, persist_state="session", format_func=choices.get
     )
-    info = data_registry.DATASETS.get(st.session_state[DATASET_KEY])
+    info = catalog.DATASETS.get(st.session_state[DATASET_KEY])
     if info is not None:
         st.caption(f"{info.description} Licence: {info.licence}. Source: {info.source_url}")
     return st.session_state[DATASET_KEY]
 
 
 def needs_download(dataset_id: str) -> bool:
-    info = data_registry.DATASETS.get(dataset_id)
-    return info is not None and info.needs_download and not data_registry.is_cached(dataset_id)
+    info = catalog.DATASETS.get(dataset_id)
+    return info is not None and info.needs_download and not catalog.is_cached(dataset_id)
 
 
 def load_or_offer_download(registry, dataset_id: str) -> Dataset | None:
     """The data set, or None after showing why not; a download starts only from its button."""
     if needs_download(dataset_id):
-        return _download(registry, data_registry.DATASETS[dataset_id])
+        return _download(registry, catalog.DATASETS[dataset_id])
     try:
         return registry.dataset(dataset_id)
     except DataError as exc:

@@ -16,6 +16,7 @@ from typing import Any
 from netlib.config import SPECS, ConfigError, NetConfig, parse_hidden
 from netlib.presets import PRESETS
 from netlib.settings import Spec
+from runlayer.records import RunStatus
 
 CUSTOM = "custom"
 BATCH_CHOICES = ["1", "8", "16", "32", "64", "128", "256", "512", "1024", "full batch"]
@@ -243,7 +244,7 @@ def preset_measured(preset_id: str, dataset: str, dataset_label: str, records) -
     scores = []
     for rec in records:
         try:
-            same = rec.status == "finished" and rec.config == config
+            same = rec.status == RunStatus.FINISHED and rec.config == config
         except (ConfigError, ValueError, TypeError, KeyError, RecursionError):
             continue  # an unreadable stored run (the Compare page names it)
         if same and rec.final_test_acc is not None:

@@ -76,7 +76,7 @@ def predictions(inspection: Inspection) -> None:
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     c1.radio(
         "Show",
-        scoring.WHICH_SAMPLES,
+        scoring.ANSWER_FILTERS,
         key="keep_pred_show",
         persist_state="session",
         horizontal=True,

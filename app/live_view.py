@@ -18,17 +18,18 @@ from netlib import confusions, nets
 from netlib.data.dataset import DataError
 from netlib.training_data import scale_images
 from runlayer.live import LiveSnapshot
+from runlayer.records import RunStatus
 
 STATUS_ICONS = {
-    "queued": "⏳",
-    "loading": "📥",
-    "running": "🏃",
-    "paused": "⏸️",
-    "finished": "✅",
-    "stopped": "⏹️",
-    "failed": "❌",
-    "diverged": "💥",
-    "interrupted": "⚠️",
+    RunStatus.QUEUED: "⏳",
+    RunStatus.LOADING: "📥",
+    RunStatus.RUNNING: "🏃",
+    RunStatus.PAUSED: "⏸️",
+    RunStatus.FINISHED: "✅",
+    RunStatus.STOPPED: "⏹️",
+    RunStatus.FAILED: "❌",
+    RunStatus.DIVERGED: "💥",
+    RunStatus.INTERRUPTED: "⚠️",
 }
 
 
@@ -49,7 +50,7 @@ def status_line(snap: LiveSnapshot) -> str:
 
 
 def progress_text(snap: LiveSnapshot) -> str:
-    if snap.status == "queued":
+    if snap.status == RunStatus.QUEUED:
         pos = f" (#{snap.queue_position} in line)" if snap.queue_position else ""
         return f"waiting for a free core{pos}"
     if snap.status == "loading":
@@ -251,11 +252,11 @@ def render_run(snap: LiveSnapshot, curves: bool = True, weights: bool = True) ->
     """Status and controls; curves and weights too unless the page refreshes them separately."""
     st.markdown(status_line(snap))
     st.progress(snap.progress, text=progress_text(snap))
-    if snap.status in ("failed", "diverged", "interrupted"):
+    if snap.status in RunStatus.WENT_WRONG:
         st.error(f"Run {snap.status}: {md_plain(snap.reason)}")
-    elif snap.status == "stopped":
+    elif snap.status == RunStatus.STOPPED:
         st.warning(f"Stopped: {snap.reason}")
-    elif snap.status == "finished":
+    elif snap.status == RunStatus.FINISHED:
         last = snap.metrics[-1] if snap.metrics else {}
         acc = last.get("test_acc")
         st.success(f"Finished. Test accuracy {acc:.2%}" if acc is not None else "Finished.")

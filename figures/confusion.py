@@ -2,7 +2,7 @@
 
 Clicks: in Streamlit 1.67 a go.Heatmap never produces a selection, so every matrix here gets an
 invisible go.Scatter of square markers, one per cell, laid over the heatmap, with
-customdata = [true, pred] (diff matrices: [true, pred, which]). Axis ranges are fixed and zoom
+customdata = [true, pred] (diff matrices: [true, pred, change]). Axis ranges are fixed and zoom
 is off so a click always lands on the cell under the cursor. Read a click back with
 `figures.selection.cell_from_selection` / `diff_cell_from_selection`.
 """
@@ -32,10 +32,10 @@ def _cell_text(values: np.ndarray, percent: bool) -> np.ndarray:
     return np.array([["" if v == 0 else fmt.format(v) for v in row] for row in values])
 
 
-def _click_layer(k: int, height: int, hover: np.ndarray, which: int | None = None) -> go.Scatter:
+def _click_layer(k: int, height: int, hover: np.ndarray, change: int | None = None) -> go.Scatter:
     """Invisible square markers, one per cell; a click selects the point (customdata)."""
     true, pred = np.divmod(np.arange(k * k), k)
-    data = [true, pred] if which is None else [true, pred, np.full(k * k, which)]
+    data = [true, pred] if change is None else [true, pred, np.full(k * k, change)]
     cell_px = max(4.0, (height - _MARGIN["t"] - _MARGIN["b"]) / k)
     return go.Scatter(
         x=pred,
@@ -141,7 +141,7 @@ def diff_matrix_figure(fixed, introduced, class_names: list[str], height: int = 
     """Run A vs run B: mistakes B fixed (greens, left) and mistakes B introduced (reds, right).
 
     Traces: [fixed heatmap, fixed click layer, introduced heatmap, introduced click layer];
-    click layers carry customdata [true, pred, which] with which = 0 (fixed) or 1 (introduced).
+    click layers carry customdata [true, pred, change] with change = 0 (fixed) or 1 (introduced).
     Both panels share one colour range so their shades compare.
     """
     names = [str(c) for c in class_names]
@@ -153,18 +153,18 @@ def diff_matrix_figure(fixed, introduced, class_names: list[str], height: int = 
         return empty_figure("no classes", height=height, title=" · ".join(titles))
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.12)
     zmax = float(max(1.0, mats[0].max(), mats[1].max()))
-    for which, (m, scale, lab) in enumerate(zip(mats, ["Greens", "Reds"], labels, strict=True)):
+    for change, (m, scale, lab) in enumerate(zip(mats, ["Greens", "Reds"], labels, strict=True)):
         heat = _heatmap(m, scale, zmax, showscale=False)
-        who = "A said" if which == 0 else "B says"
+        who = "A said" if change == 0 else "B says"
         hover = _hover(
             names,
             lambda t, p, m=m, lab=lab, who=who: (
                 f"{lab}: true {names[t]}, {who} {names[p]}<br>{m[t, p]:,.0f} samples"
             ),
         )
-        fig.add_trace(heat, row=1, col=which + 1)
-        fig.add_trace(_click_layer(k, height, hover, which), row=1, col=which + 1)
-        _class_axes(fig, k, names, row=1, col=which + 1)
+        fig.add_trace(heat, row=1, col=change + 1)
+        fig.add_trace(_click_layer(k, height, hover, change), row=1, col=change + 1)
+        _class_axes(fig, k, names, row=1, col=change + 1)
     layout = {"dragmode": False, "hovermode": "closest", "margin": _MARGIN}
     return style(fig, height=height, **layout)
 

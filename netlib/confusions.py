@@ -256,19 +256,19 @@ FIXED, INTRODUCED = 0, 1
 
 
 def diff_cell_samples(
-    y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, t: int, p: int, which: int
+    y_true: np.ndarray, pred_a: np.ndarray, pred_b: np.ndarray, t: int, p: int, change: int
 ) -> np.ndarray:
     """The samples behind one cell of metrics.fixed_and_introduced, in test-set order.
 
-    which = FIXED: true t, A predicted p (wrong), B right. INTRODUCED: true t, A right,
+    change = FIXED: true t, A predicted p (wrong), B right. INTRODUCED: true t, A right,
     B predicted p.
     """
-    if which == FIXED:
+    if change == FIXED:
         keep = (y_true == t) & (pred_a == p) & (pred_a != y_true) & (pred_b == y_true)
-    elif which == INTRODUCED:
+    elif change == INTRODUCED:
         keep = (y_true == t) & (pred_a == y_true) & (pred_b == p) & (pred_b != y_true)
     else:
-        raise ValueError(f"which must be {FIXED} (fixed) or {INTRODUCED} (introduced)")
+        raise ValueError(f"change must be {FIXED} (fixed) or {INTRODUCED} (introduced)")
     return np.flatnonzero(keep)
 
 

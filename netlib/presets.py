@@ -122,9 +122,8 @@ PRESETS: dict[str, Preset] = {
                 loss="cross_entropy",
                 optimizer="adam",
                 # Batch 256 with twice the rate: half the optimizer steps per epoch (the Adam
-                # update is a third of a step's time); 8 cosine epochs reach 98.7-98.8 % on the
-                # full MNIST test set (seeds 0-2) in about 30 s of training on one core
-                # (bench/time_to_accuracy.py).
+                # update is a third of a step's time). Measured accuracy and time: bench/README.md
+                # (bench_presets.py, time_to_accuracy.py).
                 lr=2e-3,
                 schedule="cosine",
                 batch_size=256,
@@ -146,7 +145,7 @@ PRESETS: dict[str, Preset] = {
                 # LeCun et al. 1998's C1-S2-C3-S4-C5-F6 on 32×32 inputs: on 28×28 images the
                 # first convolution pads ("same") instead. Modernised: ReLU and max-pooling
                 # (the original: scaled tanh and trainable average pooling), Adam, softmax.
-                # 10 epochs: 99.17 % (0.83 % error) in 107 s of training on 2 cores.
+                # Measured: bench/README.md.
                 layers="conv6k5same pool2 conv16k5 pool2 dense120 dense84",
                 lr=1e-3,
                 batch_size=64,
@@ -161,9 +160,8 @@ PRESETS: dict[str, Preset] = {
             "fast-cnn",
             "Fast CNN",
             CNN_RECIPE.replace(
-                # 3 cosine epochs: 99.10 % on the full MNIST test set after 44.8 s of training
-                # on this 2-core machine (python -m netlib train --preset fast-cnn --mnist-dir
-                # DIR); 8 and 16 filters needed 7 epochs (64 s) for 99.02 %.
+                # 3 cosine epochs; 8 and 16 filters needed more than twice the time for 99 %
+                # (measured: bench/README.md).
                 layers="conv16k5 pool2 conv32k5 pool2 dense128",
                 lr=2e-3,
                 batch_size=128,
@@ -178,7 +176,7 @@ PRESETS: dict[str, Preset] = {
             "best-cnn",
             "Best CNN",
             CNN_RECIPE.replace(
-                # 6 epochs: 99.35 % in 122 s of training (measured beside other work).
+                # 6 epochs (measured: bench/README.md).
                 layers="conv16k5same pool2 conv32k5 pool2 dense128 dropout0.3",
                 lr=2e-3,
                 batch_size=128,

@@ -16,7 +16,7 @@ from netlib.losses import LOSSES
 from netlib.nets import Network
 from netlib.training_data import scale_images
 
-WHICH_SAMPLES = ("all", "right", "wrong")
+ANSWER_FILTERS = ("all", "right", "wrong")
 
 
 @dataclass(frozen=True)
@@ -108,13 +108,15 @@ def random_indices(n: int, size: int, seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(n)[: max(0, size)]
 
 
-def prediction_sample(correct: np.ndarray, size: int, seed: int, which: str = "all") -> np.ndarray:
+def prediction_sample(
+    correct: np.ndarray, size: int, seed: int, answers: str = "all"
+) -> np.ndarray:
     """Random indices for the predictions grid: any sample, only right ones or only wrong ones."""
-    if which not in WHICH_SAMPLES:
-        raise ValueError(f"which must be one of {WHICH_SAMPLES}, got {which!r}")
+    if answers not in ANSWER_FILTERS:
+        raise ValueError(f"answers must be one of {ANSWER_FILTERS}, got {answers!r}")
     pool = np.arange(len(correct))
-    if which != "all":
-        pool = pool[correct == (which == "right")]
+    if answers != "all":
+        pool = pool[correct == (answers == "right")]
     return pool[random_indices(len(pool), size, seed)]
 
 
@@ -137,20 +139,29 @@ class SampleRows:
         return SampleRows(*(getattr(self, f.name)[start:stop] for f in fields(self)))
 
 
-def sample_rows(ev: Evaluation, index: np.ndarray, top: int = 3) -> SampleRows:
+def sample_rows(evaluation: Evaluation, index: np.ndarray, top: int = 3) -> SampleRows:
     index = np.asarray(index, dtype=np.int64)
-    classes, proba = metrics.top_k(ev.proba[index], top)
-    return SampleRows(index, ev.labels[index], ev.pred[index], ev.confidence[index], classes, proba)
+    classes, proba = metrics.top_k(evaluation.proba[index], top)
+    return SampleRows(
+        index,
+        evaluation.labels[index],
+        evaluation.pred[index],
+        evaluation.confidence[index],
+        classes,
+        proba,
+    )
 
 
-def cell_rows(ev: Evaluation, true_cls: int, pred_cls: int, top: int = 3) -> SampleRows:
+def cell_rows(evaluation: Evaluation, true_cls: int, pred_cls: int, top: int = 3) -> SampleRows:
     """The samples of one confusion cell, most confident first."""
-    index = metrics.cell_samples(ev.labels, ev.pred, ev.proba, true_cls, pred_cls)
-    return sample_rows(ev, index, top)
+    index = metrics.cell_samples(
+        evaluation.labels, evaluation.pred, evaluation.proba, true_cls, pred_cls
+    )
+    return sample_rows(evaluation, index, top)
 
 
 def misclassified_rows(
-    ev: Evaluation,
+    evaluation: Evaluation,
     true_cls: int | None = None,
     pred_cls: int | None = None,
     most_confident_first: bool = True,
@@ -158,9 +169,14 @@ def misclassified_rows(
 ) -> SampleRows:
     """Every wrong prediction (optionally of one true and/or predicted class), by confidence."""
     index = metrics.misclassified(
-        ev.labels, ev.pred, ev.proba, true_cls, pred_cls, most_confident_first
+        evaluation.labels,
+        evaluation.pred,
+        evaluation.proba,
+        true_cls,
+        pred_cls,
+        most_confident_first,
     )
-    return sample_rows(ev, index, top)
+    return sample_rows(evaluation, index, top)
 
 
 def page_bounds(n: int, page: int, per_page: int) -> tuple[int, int, int]:

@@ -93,7 +93,7 @@ class LiveRun:
         self._confusion_epoch: int | None = None
         self._window: tuple[float, int] | None = None  # (time, step) the rate is measured from
         self._batch_size = 0
-        self._s = dict(
+        self._fields = dict(
             name=name, status=RunStatus.QUEUED, reason="", queue_position=None, load_done=0,
             load_total=None, load_file="", epoch=0, epochs=config.epochs, batch=0, batches=0,
             step=0, samples_per_sec=None, eta_seconds=None, lr=config.lr, best_epoch=None,
@@ -114,13 +114,13 @@ class LiveRun:
                 confusion=self._confusion,
                 confusion_epoch=self._confusion_epoch,
                 held=self.controls.held,
-                **self._s,
+                **self._fields,
             )
 
     @property
     def status(self) -> RunStatus:
         with self._lock:
-            return self._s["status"]
+            return self._fields["status"]
 
     @property
     def stop_requested(self) -> bool:
@@ -135,18 +135,18 @@ class LiveRun:
 
     def _set_paused(self, paused: bool) -> bool:
         with self._lock:
-            if self._s["status"] not in RunStatus.ACTIVE:
+            if self._fields["status"] not in RunStatus.ACTIVE:
                 return False
             self.controls.pause() if paused else self.controls.resume()
-            if self._s["status"] in (RunStatus.RUNNING, RunStatus.PAUSED):  # trainer started
-                self._s["status"] = RunStatus.PAUSED if paused else RunStatus.RUNNING
+            if self._fields["status"] in (RunStatus.RUNNING, RunStatus.PAUSED):  # trainer started
+                self._fields["status"] = RunStatus.PAUSED if paused else RunStatus.RUNNING
                 self._window = None  # the pause must not count against samples/s
-                self._persist(self._s["status"])
+                self._persist(self._fields["status"])
             return True
 
     def request_stop(self) -> bool:
         with self._lock:
-            if self._s["status"] not in RunStatus.ACTIVE:
+            if self._fields["status"] not in RunStatus.ACTIVE:
                 return False
             self.controls.stop()
             return True
@@ -154,51 +154,51 @@ class LiveRun:
     def set_lr(self, lr: float) -> bool:
         """ValueError (netlib.controls.check_lr) for a rate NetConfig refuses, live run or not."""
         with self._lock:
-            if self._s["status"] not in RunStatus.ACTIVE:
+            if self._fields["status"] not in RunStatus.ACTIVE:
                 check_lr(lr)
                 return False
-            self._s["lr"] = self.controls.set_lr(lr)
+            self._fields["lr"] = self.controls.set_lr(lr)
             return True
 
     # -- write side (the run's worker thread) -------------------------------------------------
     def set_status(self, status: RunStatus, reason: str = "", **extra) -> None:
         with self._lock:
-            self._s.update(status=RunStatus(status), reason=reason, **extra)
+            self._fields.update(status=RunStatus(status), reason=reason, **extra)
 
     def set_name(self, name: str) -> None:
         with self._lock:
-            self._s["name"] = name
+            self._fields["name"] = name
 
     def set_queue_position(self, position: int | None) -> None:
         with self._lock:
-            self._s["queue_position"] = position
+            self._fields["queue_position"] = position
 
     def loading_progress(self, done: int, total: int | None = None, name: str = "") -> None:
         """The data loader's progress callback: bytes done / total of the file being fetched."""
         with self._lock:
-            self._s.update(load_done=int(done), load_total=total, load_file=str(name))
+            self._fields.update(load_done=int(done), load_total=total, load_file=str(name))
 
     def training_started(self, batch_size: int) -> RunStatus:
         """The trainer (built with self.controls) is about to train; returns the status,
         paused when a pause was sent while queued or loading."""
         with self._lock:
             self._batch_size = batch_size
-            self._s["status"] = RunStatus.PAUSED if self.controls.paused else RunStatus.RUNNING
-            self._persist(self._s["status"])
-            return self._s["status"]
+            self._fields["status"] = RunStatus.PAUSED if self.controls.paused else RunStatus.RUNNING
+            self._persist(self._fields["status"])
+            return self._fields["status"]
 
     def on_batch(self, epoch: int, batch: int, batches: int, step: int, loss: float, lr: float):
         now = time.monotonic()
         with self._lock:
             self._curve.add(step, loss)
-            self._s.update(epoch=epoch, batch=batch, batches=batches, step=step, lr=lr)
+            self._fields.update(epoch=epoch, batch=batch, batches=batches, step=step, lr=lr)
             if self._window is None:
                 self._window = (now, step)
             t0, s0 = self._window
             if step > s0 and now > t0:
                 rate = (step - s0) / (now - t0)
-                self._s["samples_per_sec"] = rate * self._batch_size
-                self._s["eta_seconds"] = max(0, self._s["epochs"] * batches - step) / rate
+                self._fields["samples_per_sec"] = rate * self._batch_size
+                self._fields["eta_seconds"] = max(0, self._fields["epochs"] * batches - step) / rate
 
     def curve_after(self, step: int) -> tuple[list[int], list[float], int]:
         """Curve points after `step` and the current stride: what the store has not seen."""
@@ -220,13 +220,13 @@ class LiveRun:
                 self._confusion = np.array(confusion, copy=True)
                 self._confusion.flags.writeable = False
                 self._confusion_epoch = row["epoch"]
-            self._s.update(best_epoch=best_epoch, lr=row["lr"])
+            self._fields.update(best_epoch=best_epoch, lr=row["lr"])
 
     def finish(self, status: str, reason: str) -> None:
         """status: a final one (the engine's EndEvent status is its plain string)."""
         with self._lock:
-            self._s.update(
+            self._fields.update(
                 status=RunStatus(status), reason=reason, ended=time.time(), queue_position=None
             )
-            self._s["eta_seconds"] = None
+            self._fields["eta_seconds"] = None
         self.done.set()

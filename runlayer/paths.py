@@ -60,22 +60,24 @@ def saved_epoch_numbers(folder: Path) -> list[int]:
     return sorted(int(m.group(1)) for n in names if (m := EPOCH_FILE_RE.fullmatch(n)))
 
 
-def weights_path(home: Path, run_id: str, which: int | str) -> Path:
+def weights_path(home: Path, run_id: str, checkpoint: int | str) -> Path:
     """The file for an epoch number, "best" or "last"; NoWeightsError when it does not exist."""
     saved = saved_epoch_numbers(run_dir(home, run_id))
-    if which == "best":
+    if checkpoint == "best":
         path = best_path(home, run_id)
-    elif which == "last":
+    elif checkpoint == "last":
         if not saved:
             raise NoWeightsError(f"run {run_id} has no saved weights: no epoch finished")
         path = epoch_path(home, run_id, saved[-1])
-    elif isinstance(which, int) and not isinstance(which, bool):
-        path = epoch_path(home, run_id, which)
+    elif isinstance(checkpoint, int) and not isinstance(checkpoint, bool):
+        path = epoch_path(home, run_id, checkpoint)
     else:
-        raise ValueError(f"which must be an epoch number, 'best' or 'last', got {which!r}")
+        raise ValueError(
+            f"checkpoint must be an epoch number, 'best' or 'last', got {checkpoint!r}"
+        )
     if not path.is_file():
         raise NoWeightsError(
-            f"run {run_id} has no {which} weights (saved epochs: {saved or 'none'})"
+            f"run {run_id} has no {checkpoint} weights (saved epochs: {saved or 'none'})"
         )
     return path
 

@@ -84,7 +84,7 @@ def _from_weights(home: Path, run_id: str, why: Exception):
         "id": run_id,
         "name": f"{default_name(config)} (rebuilt)",
         "config": config.to_json(),
-        "status": "interrupted",
+        "status": RunStatus.INTERRUPTED,
         "reason": "rebuilt from its weight files after the database was lost: metrics are gone",
         "created": created,
         "started": created,
@@ -120,7 +120,10 @@ def _clean_row(run_id: str, record: dict) -> dict:
     status = status if isinstance(status, str) else None  # a list would not even hash
     row["reason"] = reason if isinstance(reason, str) else ""
     if status in RunStatus.ACTIVE:  # nothing trains it now: this process has no such live run
-        status, row["reason"] = "interrupted", f"the server stopped while the run was {status}"
+        status, row["reason"] = (
+            RunStatus.INTERRUPTED,
+            f"the server stopped while the run was {status}",
+        )
     row["status"] = str(status) if status in RunStatus.FINAL else RunStatus.INTERRUPTED.value
     return row
 

@@ -40,6 +40,8 @@ class RunStatus(StrEnum):
     HAS_WEIGHTS_TO_SHOW = nonmember(frozenset({FINISHED, STOPPED, INTERRUPTED, RUNNING, PAUSED}))
     # Over, with weights worth comparing (Run diff): HAS_WEIGHTS_TO_SHOW and FINAL.
     ENDED_WITH_WEIGHTS = nonmember(frozenset({FINISHED, STOPPED, INTERRUPTED}))
+    # Over, and not the way it was meant to end: the page says what went wrong.
+    WENT_WRONG = nonmember(frozenset({FAILED, DIVERGED, INTERRUPTED}))
 
 
 # The groups as tuples in lifecycle order, for SQL parameters (runlayer.store, runlayer.rebuild).

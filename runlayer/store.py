@@ -30,6 +30,7 @@ from runlayer.records import (
     RUN_COLUMNS,
     SCHEMA,
     RunRecord,
+    RunStatus,
     clean_name,
     default_name,
     matrix_from_json,
@@ -129,7 +130,9 @@ class RunStore:
         return self._query("PRAGMA integrity_check")[0][0]
 
     # -- writes from the training side ----------------------------------------------------------
-    def create_run(self, config: NetConfig, name: str | None = None, status: str = "queued") -> str:
+    def create_run(
+        self, config: NetConfig, name: str | None = None, status: str = RunStatus.QUEUED
+    ) -> str:
         """Insert a run and return its new id (generated; never derived from the name)."""
         for _ in range(20):
             run_id = paths.new_run_id()
@@ -411,15 +414,15 @@ class RunStore:
         return paths.saved_epoch_numbers(paths.run_dir(self.home, run_id))
 
     def load_weights(
-        self, run_id: str, which: int | str = "last"
+        self, run_id: str, checkpoint: int | str = "last"
     ) -> tuple[Network, NetConfig, dict]:
-        """which = an epoch number, "best" or "last"; RunNotFoundError / NoWeightsError if absent.
+        """checkpoint: an epoch, "best" or "last"; RunNotFoundError or NoWeightsError if absent.
 
         A damaged file raises netlib.modelfile.ModelFileError.
         """
         if self.get_run(run_id) is None:
             raise RunNotFoundError(f"no run with id {run_id!r} (it may have been deleted)")
-        path = paths.weights_path(self.home, run_id, which)
+        path = paths.weights_path(self.home, run_id, checkpoint)
         return load_model(path)
 
     def rename(self, run_id: str, name: str) -> None:
