@@ -20,7 +20,12 @@ from runlayer.records import RunStatus
 
 CUSTOM = "custom"
 BATCH_CHOICES = ["1", "8", "16", "32", "64", "128", "256", "512", "1024", "full batch"]
-LR_CHOICES = [round(m * 10.0**e, 10) for e in range(-5, 2) for m in (1, 2, 5)] + [100.0]
+# The rate box's ticks: 1-2-5 steps, within the range the setting's Spec allows.
+LR_CHOICES = [
+    v
+    for v in [round(m * 10.0**e, 10) for e in range(-5, 2) for m in (1, 2, 5)] + [100.0]
+    if SPECS["lr"].low <= v <= SPECS["lr"].high
+]
 PRESET_HELP = (
     "Fills every setting below from a known configuration; its source, what it claims and "
     "what it reached here are shown under the data set. Change any setting afterwards."

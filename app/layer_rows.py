@@ -35,7 +35,7 @@ HELP = {
     "flatten.",
     "size": "Filters (conv), units (dense), window (pooling) or drop probability (dropout).",
     "kernel": "Convolution kernel size (k×k).",
-    "stride": "Convolution stride, 1 or 2.",
+    "stride": f"Convolution stride, {' or '.join(map(str, arch.STRIDES))}.",
     "padding": "valid: no padding (the image shrinks by kernel-1); same: the size is kept.",
     "activation": "The activation after a conv or dense layer; (network's) uses the form's.",
 }

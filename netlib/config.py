@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from netlib.activations import ACTIVATIONS
+from netlib.architecture import UNITS, LayerSpec, from_hidden, to_json
 from netlib.architecture import Dense as DenseSpec
-from netlib.architecture import LayerSpec, from_hidden, to_json
 from netlib.architecture import parse as parse_layers
 from netlib.initializers import INITIALIZERS
 from netlib.losses import LOSSES
@@ -41,7 +41,7 @@ class NetConfig:
         "The width of each hidden layer, e.g. 128, 64 for two; empty trains softmax "
         "regression. Wider or deeper nets can learn more but train slower and overfit sooner; "
         "very narrow ones (under ~16) underfit.",
-        low=1, high=8192, max_items=8,
+        low=UNITS[0], high=UNITS[1], max_items=8,
     ))  # fmt: skip
     layers: str = setting("", Spec(
         "layers", "Layers (replaces the hidden widths)",

@@ -105,7 +105,7 @@ def test_prediction_sample_all_right_or_wrong():
     assert sorted(an.prediction_sample(correct, 10, 0, "wrong")) == [1, 4]
     right = an.prediction_sample(correct, 2, 1, "right")
     assert len(right) == 2 and correct[right].all()
-    with pytest.raises(ValueError, match="which"):
+    with pytest.raises(ValueError, match="answers"):
         an.prediction_sample(correct, 2, 0, "maybe")
 
 
