@@ -188,27 +188,29 @@ class Conv(LayerSpec):
 
 
 @dataclass(frozen=True)
-class MaxPool(LayerSpec):
+class Pooling(LayerSpec):
+    """A size x size window with stride size; the subclasses say how it pools."""
+
     size: int = 2
-    kind: ClassVar[str] = "maxpool"
+    prefix: ClassVar[str] = ""  # its canonical token: prefix + size
 
     def __post_init__(self) -> None:
         _check_choice("size", self.size, POOL_SIZES)
 
     def token(self) -> str:
-        return f"pool{self.size}"
+        return f"{self.prefix}{self.size}"
 
 
 @dataclass(frozen=True)
-class AvgPool(LayerSpec):
-    size: int = 2
+class MaxPool(Pooling):
+    kind: ClassVar[str] = "maxpool"
+    prefix: ClassVar[str] = "pool"
+
+
+@dataclass(frozen=True)
+class AvgPool(Pooling):
     kind: ClassVar[str] = "avgpool"
-
-    def __post_init__(self) -> None:
-        _check_choice("size", self.size, POOL_SIZES)
-
-    def token(self) -> str:
-        return f"avgpool{self.size}"
+    prefix: ClassVar[str] = "avgpool"
 
 
 @dataclass(frozen=True)
@@ -585,7 +587,7 @@ def _infer(spec: LayerSpec, shape: Shape, where: str) -> tuple[Shape, int, int]:
             f"convolutions and pooling must come before the first dense layer or flatten"
         )
     channels, height, width = shape
-    if isinstance(spec, MaxPool | AvgPool):
+    if isinstance(spec, Pooling):
         if height < spec.size or width < spec.size:
             raise ArchitectureError(
                 f"{where}: input {shown} is smaller than the pool size {spec.size}"

@@ -272,9 +272,10 @@ class LayerStack:
         """0.5 * l2 * sum of squared conv/dense weights (biases and bn are not decayed)."""
         if not l2:
             return 0.0
-        return 0.5 * l2 * float(sum((w.astype(np.float64) ** 2).sum() for w in self._weights()))
+        return 0.5 * l2 * float(sum((w.astype(np.float64) ** 2).sum() for w in self.weights()))
 
-    def _weights(self) -> list[np.ndarray]:
+    def weights(self) -> list[np.ndarray]:
+        """The weight matrices and kernels L2 applies to (not biases, not batch-norm's)."""
         return [layer.W for layer in self.layers if isinstance(layer, Conv2D | Dense)]
 
     # ---- computation -------------------------------------------------------------------------
@@ -329,7 +330,7 @@ class LayerStack:
             else:
                 dy, per_layer[i] = layer.backward(layer_caches[i], dy)
         grads = []
-        weights = {id(w) for w in self._weights()} if l2 else set()
+        weights = {id(w) for w in self.weights()} if l2 else set()
         for layer, g in zip(self.layers, per_layer, strict=True):
             for key, param in layer.params().items():
                 grad = g[key]

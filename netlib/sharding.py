@@ -73,7 +73,7 @@ class ShardedStack:
         rep.layers = [copy.copy(layer) for layer in self.net.layers]
         for layer in rep.layers:
             if isinstance(layer, Conv2D):
-                layer._pool, layer._pad_buf = type(layer._pool)(), None
+                layer.own_buffers()
         return rep
 
     def _refresh(self) -> None:
@@ -119,7 +119,7 @@ class ShardedStack:
         for part in parts[1:]:
             grads = [g + h for g, h in zip(grads, part, strict=True)]
         if l2:
-            weights = {id(w) for w in self.net._weights()}
+            weights = {id(w) for w in self.net.weights()}
             grads = [
                 g + l2 * p if id(p) in weights else g
                 for g, p in zip(grads, self.net.params(), strict=True)

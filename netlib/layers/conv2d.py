@@ -123,6 +123,10 @@ class Conv2D(Layer):
         self._pad_buf: np.ndarray | None = None
         self._pool = _Pool()
 
+    def own_buffers(self) -> None:
+        """Scratch buffers of its own (a shard's copy must not write into the original's)."""
+        self._pad_buf, self._pool = None, _Pool()
+
     def __repr__(self) -> str:
         return (
             f"Conv2D({self.filters}, kernel={self.kernel}, stride={self.stride}, "
