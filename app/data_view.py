@@ -115,15 +115,16 @@ def sample_grid(ds: Dataset) -> None:
     st.session_state.setdefault("keep_data_per_class", 8)
     st.session_state.setdefault("keep_data_seed", 0)
     c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="bottom")
-    c1.radio(
+    split = c1.radio(
         "Split", ["train", "test"], key="keep_data_split", persist_state="session", horizontal=True
     )
-    c2.slider("Samples per class", 1, 20, key="keep_data_per_class", persist_state="session")
+    per_class = c2.slider(
+        "Samples per class", 1, 20, key="keep_data_per_class", persist_state="session"
+    )
     c3.button("🔀 Other samples", on_click=_next_seed)
-    split = st.session_state["keep_data_split"]
     images = ds.train_images if split == "train" else ds.test_images
     labels = ds.train_labels if split == "train" else ds.test_labels
-    per_class, seed = st.session_state["keep_data_per_class"], st.session_state["keep_data_seed"]
+    seed = st.session_state["keep_data_seed"]  # moved by the button's callback
     rows = scoring.class_samples(labels, ds.num_classes, per_class, seed)
     if rows.size == 0:
         st.info(f"The {split} split is empty.")

@@ -60,9 +60,9 @@ def choose_runs(store) -> tuple[RunRecord, RunRecord, str] | None:
     def label(run_id: str) -> str:
         return run_picker.run_label(runs[run_id])
 
-    c1.selectbox("Run A (before)", ids, key=A_KEY, format_func=label, persist_state=KEEP)
-    c2.selectbox("Run B (after)", ids, key=B_KEY, format_func=label, persist_state=KEEP)
-    c3.radio(
+    a_id = c1.selectbox("Run A (before)", ids, key=A_KEY, format_func=label, persist_state=KEEP)
+    b_id = c2.selectbox("Run B (after)", ids, key=B_KEY, format_func=label, persist_state=KEEP)
+    checkpoint = c3.radio(
         "Weights",
         ["last", "best"],
         key=CHECKPOINT_KEY,
@@ -70,7 +70,7 @@ def choose_runs(store) -> tuple[RunRecord, RunRecord, str] | None:
         horizontal=True,
         format_func={"last": "last epoch", "best": "best epoch"}.get,
     )
-    a, b = runs[st.session_state[A_KEY]], runs[st.session_state[B_KEY]]
+    a, b = runs[a_id], runs[b_id]
     if a.id == b.id:
         st.info("Pick two different runs.")
         return None
@@ -82,7 +82,7 @@ def choose_runs(store) -> tuple[RunRecord, RunRecord, str] | None:
             "trained on the same data."
         )
         return None
-    return a, b, st.session_state[CHECKPOINT_KEY]
+    return a, b, checkpoint
 
 
 def evaluate(registry, a: RunRecord, b: RunRecord, checkpoint: str):

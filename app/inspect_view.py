@@ -74,7 +74,7 @@ def predictions(inspection: Inspection) -> None:
     st.session_state.setdefault("keep_pred_show", "all")
     st.session_state.setdefault("keep_pred_seed", 0)
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-    c1.radio(
+    answers = c1.radio(
         "Show",
         scoring.ANSWER_FILTERS,
         key="keep_pred_show",
@@ -87,8 +87,8 @@ def predictions(inspection: Inspection) -> None:
     index = scoring.prediction_sample(
         evaluation.correct,
         30,
-        st.session_state["keep_pred_seed"],
-        st.session_state["keep_pred_show"],
+        st.session_state["keep_pred_seed"],  # moved by the button's callback
+        answers,
     )
     if len(index) == 0:
         st.info("No such test sample.")
@@ -130,7 +130,7 @@ def confusion(inspection: Inspection) -> None:
     cm = inspection.evaluation.confusion()
     left, right = st.columns([3, 2])
     with left:
-        st.toggle(
+        normalize = st.toggle(
             "Row-normalised (% of each true class)",
             key="keep_cm_normalize",
             persist_state="session",
@@ -138,7 +138,7 @@ def confusion(inspection: Inspection) -> None:
         fig = figures.confusion_matrix_figure(
             cm,
             inspection.names,
-            st.session_state["keep_cm_normalize"],
+            normalize,
             highlight=clicked_cell(len(cm)),
         )
         st.plotly_chart(fig, key=CHART_KEY, on_select=copy_click, selection_mode="points")
@@ -183,25 +183,24 @@ def gallery(inspection: Inspection) -> None:
     st.session_state.setdefault("keep_gal_confident_first", True)
     fmt = {-1: "any", **dict(enumerate(names))}.get
     c1, c2, c3 = st.columns(3)
-    c1.selectbox(
+    t = c1.selectbox(
         "True class", classes, key="keep_gal_true", persist_state="session", format_func=fmt
     )
-    c2.selectbox(
+    p = c2.selectbox(
         "Predicted class", classes, key="keep_gal_pred", persist_state="session", format_func=fmt
     )
-    c3.selectbox(
+    confident_first = c3.selectbox(
         "Order",
         [True, False],
         key="keep_gal_confident_first",
         persist_state="session",
         format_func=lambda b: "most confident first" if b else "least confident first",
     )
-    t, p = st.session_state["keep_gal_true"], st.session_state["keep_gal_pred"]
     rows = scoring.misclassified_rows(
         inspection.evaluation,
         None if t < 0 else t,
         None if p < 0 else p,
-        st.session_state["keep_gal_confident_first"],
+        confident_first,
     )
     if len(rows) == 0:
         st.info("No misclassified test sample matches these filters.")

@@ -162,8 +162,7 @@ def closer(inspection: Inspection, s: confusions.PairStudy) -> None:
         st.session_state[CLOSER_KEY] = next(iter(shown))
     names = inspection.names
     label = {i: f"#{i} (true {names[inspection.evaluation.labels[i]]})" for i in shown}
-    st.selectbox("Look closer at", list(shown), key=CLOSER_KEY, format_func=label.get)
-    i = st.session_state[CLOSER_KEY]
+    i = st.selectbox("Look closer at", list(shown), key=CLOSER_KEY, format_func=label.get)
     left, right = st.columns(2)
     title = f"Saliency of logit {names[s.a]} − logit {names[s.b]}"
     img = inspection.data.test_images[i]

@@ -76,14 +76,14 @@ def choose_run(store) -> RunRecord | None:
         return None
     default = watched_run() if watched_run() in runs else next(iter(runs))
     st.session_state.setdefault(RUN_KEY, default)
-    st.selectbox(
+    run_id = st.selectbox(
         "Run",
         list(runs),
         key=RUN_KEY,
         persist_state="session",
         format_func=lambda i: run_label(runs[i]),
     )
-    return runs[st.session_state[RUN_KEY]]
+    return runs[run_id]
 
 
 def choose_checkpoint(store, come_back: str) -> tuple[RunRecord, int | str]:
@@ -115,14 +115,13 @@ def choose_epoch(store, record: RunRecord) -> int | str | None:
     if st.session_state.get(EPOCH_KEY) not in options:
         st.session_state[EPOCH_KEY] = options[0]
     best = f"best (epoch {record.best_epoch})" if record.best_epoch else "best"
-    st.selectbox(
+    return st.selectbox(
         "Epoch",
         options,
         key=EPOCH_KEY,
         persist_state="session",
         format_func=lambda e: best if e == "best" else f"epoch {e}",
     )
-    return st.session_state[EPOCH_KEY]
 
 
 # -- loading and evaluating once ----------------------------------------------------------------

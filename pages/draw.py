@@ -27,9 +27,9 @@ with left:
     from streamlit_drawable_canvas import st_canvas
 
     st.session_state.setdefault("keep_draw_pen", 18)
-    st.slider("Pen width", 6, 40, key="keep_draw_pen", persist_state="session")
+    pen = st.slider("Pen width", 6, 40, key="keep_draw_pen", persist_state="session")
     canvas = st_canvas(
-        stroke_width=st.session_state["keep_draw_pen"],
+        stroke_width=pen,
         stroke_color="#000000",
         background_color="#ffffff",
         height=draw_view.CANVAS_SIZE,
