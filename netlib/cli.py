@@ -1,4 +1,5 @@
-"""Headless training: `python -m netlib train --preset ID ...` for benchmarks and scripts."""
+"""Headless training: `python -m netlib train --preset ID ...` for benchmarks and scripts, and
+`python -m netlib sweep --base ID --vary ...` for sweeps (netlib/sweep_cli.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import NoReturn
 
 from netlib.config import SPECS, ConfigError, NetConfig
 from netlib.presets import PRESETS
+from netlib.sweep_cli import add_sweep_parser, run_sweep_command
 from netlib.trainer import EndEvent, EpochEvent, Trainer
 
 
@@ -37,11 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m netlib", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     t = sub.add_parser("train", help="train a preset (options override its settings)")
-    t.add_argument("--preset", required=True, choices=sorted(PRESETS))
-    add_setting(t, "dataset")
-    t.add_argument("--mnist-dir", help="folder holding the four MNIST IDX files (implies mnist)")
-    for name in CLI_SETTINGS[1:]:
-        add_setting(t, name)
+    add_preset_and_settings(t)
     t.add_argument("--save", help="write the trained model (.npz) here")
     t.add_argument("--json", action="store_true", help="end with one JSON line of results")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -50,7 +48,19 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print each layer's output shape, parameters and multiply-adds, then exit",
     )
+    add_sweep_parser(sub, add_preset_and_settings)
     return p
+
+
+def add_preset_and_settings(parser: argparse.ArgumentParser, preset: str = "--preset") -> None:
+    """The preset a run starts from and the settings that override it (train and sweep)."""
+    parser.add_argument(preset, dest="preset", required=True, choices=sorted(PRESETS))
+    add_setting(parser, "dataset")
+    parser.add_argument(
+        "--mnist-dir", help="folder holding the four MNIST IDX files (implies mnist)"
+    )
+    for name in CLI_SETTINGS[1:]:
+        add_setting(parser, name)
 
 
 def print_summary(config: NetConfig, out=sys.stdout) -> int:
@@ -246,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.command == "train":
             return run_train(args)
+        if args.command == "sweep":
+            return run_sweep_command(args, config_from_args(args))
     except UsageError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2

@@ -74,8 +74,10 @@ class Axis:
 
 
 def _number(name: str, text: str) -> float:
-    value = SPECS[name].parse(name, text.strip())
-    return float(value)
+    try:
+        return float(SPECS[name].parse(name, text.strip()))
+    except ConfigError as exc:
+        raise ConfigError(f"axis {exc}") from None  # "axis lr: 0.0 is outside ..."
 
 
 def _range(name: str, body: str) -> Axis:
