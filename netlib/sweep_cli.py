@@ -42,7 +42,9 @@ def add_sweep_parser(sub, add_settings) -> None:
         help="accuracy (validation), or pair:A-B (A<->B mistakes per 1,000 test images)",
     )
     s.add_argument("--executor", choices=EXECUTORS, default="local")
-    s.add_argument("--workers", type=int, help="local worker processes (default: one per core)")
+    s.add_argument(
+        "--workers", type=int, help="trials at once (default: one per core, or the cluster's CPUs)"
+    )
     s.add_argument("--ray-address", help="a Ray cluster (default: $DIGITNET_RAY_ADDRESS, or local)")
     s.add_argument("--json", action="store_true", help="end with one JSON line of results")
 
@@ -60,11 +62,17 @@ def build_plan(args: argparse.Namespace, base) -> SweepPlan:
     )
 
 
+MAX_WORKERS = 256
+
+
 def make_executor(args: argparse.Namespace):
     from runlayer import sweep_exec
 
+    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
+        raise ConfigError(f"--workers {args.workers}: use 1..{MAX_WORKERS}")
+
     if args.executor == "ray":
-        return sweep_exec.RayExecutor(address=args.ray_address)
+        return sweep_exec.RayExecutor(address=args.ray_address, workers=args.workers)
     return sweep_exec.LocalExecutor(args.workers)
 
 

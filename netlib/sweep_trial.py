@@ -26,9 +26,12 @@ class TrialTask:
 Emit = Callable[[dict[str, Any]], None]
 
 
-def run_trial(task: TrialTask, emit: Emit, should_stop: Callable[[], bool], data_cache=None):
+def run_trial(
+    task: TrialTask, emit: Emit, should_stop: Callable[[], bool], data_cache=None, dataset=None
+):
     """Train the task's run; emit {"kind": "epoch", ...} per epoch, then {"kind": "end", ...}.
-    data_cache (a dict) keeps prepared data between trials of one worker (one seed, one set)."""
+    data_cache (a dict) keeps prepared data between trials of one worker (one seed, one set);
+    dataset, when given, is the task's data set (shipped by the executor) instead of loading it."""
     from netlib.data.catalog import load_dataset
     from netlib.trainer import BatchEvent, EpochEvent, Trainer
     from netlib.training_data import prepare
@@ -39,7 +42,11 @@ def run_trial(task: TrialTask, emit: Emit, should_stop: Callable[[], bool], data
     data_key = (config.dataset, config.val_fraction, config.seed, config.dtype)
     if data_key not in cache:
         cache.clear()  # one prepared set at a time: a worker's memory stays one data set
-        ds = load_dataset(config.dataset, mnist_dir=task.mnist_dir)
+        ds = (
+            dataset
+            if dataset is not None
+            else load_dataset(config.dataset, mnist_dir=task.mnist_dir)
+        )
         cache[data_key] = prepare(ds, config.val_fraction, config.seed, config.dtype)
     trainer = Trainer(config, cache[data_key], workers=1)
     last: dict[str, Any] = {}

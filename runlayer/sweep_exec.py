@@ -103,3 +103,123 @@ class LocalExecutor:
             proc.join(timeout=10)
             if proc.is_alive():
                 proc.kill()
+
+
+def _ray_trial(task: TrialTask, dataset, events, board) -> None:
+    """A Ray task: one trial on whichever node Ray chose, its events into the driver's queue."""
+    import socket
+    import time
+
+    import ray
+
+    from netlib.blas import blas_threads
+    from netlib.sweep_trial import run_trial
+
+    blas_threads(set_to=1)
+    looked = {"at": 0.0, "stop": False}
+
+    def should_stop() -> bool:  # asks the board at most four times a second
+        if time.monotonic() - looked["at"] > 0.25:
+            looked["at"] = time.monotonic()
+            looked["stop"] = bool(ray.get(board.stopped.remote(task.key)))
+        return looked["stop"]
+
+    where = f"ray:{socket.gethostname()}"
+    events.put({"kind": "start", "key": task.key, "pid": os.getpid(), "where": where})
+    run_trial(task, events.put, should_stop, dataset=dataset)
+
+
+class _StopBoard:
+    """The keys of the trials told to stop (a Ray actor the trials ask)."""
+
+    def __init__(self) -> None:
+        self.keys: set = set()
+
+    def stop(self, key) -> None:
+        self.keys.add(tuple(key))
+
+    def stopped(self, key) -> bool:
+        return tuple(key) in self.keys
+
+
+class RayExecutor:
+    """Trials as Ray tasks, one CPU each, on the cluster at `address` (or
+    $DIGITNET_RAY_ADDRESS), else on a Ray runtime started here. The code goes to the workers
+    as py_modules; each data set is shipped once (ray.put). Needs `pip install -r
+    requirements-ray.txt`."""
+
+    where = "ray"
+
+    def __init__(self, address: str | None = None, workers: int | None = None) -> None:
+        try:
+            import ray
+            from ray.util.queue import Queue
+        except ImportError:
+            raise RuntimeError(
+                "Ray is not installed: pip install -r requirements-ray.txt"
+            ) from None
+        import netlib
+        import runlayer
+
+        self._ray = ray
+        address = address or os.environ.get("DIGITNET_RAY_ADDRESS") or None
+        self._owned = not ray.is_initialized()
+        if self._owned:
+            modules = [os.path.dirname(netlib.__file__), os.path.dirname(runlayer.__file__)]
+            options: dict[str, Any] = {"runtime_env": {"py_modules": modules}}
+            if address is None:
+                # A runtime of its own on this machine, reachable on 127.0.0.1 only.
+                options |= {
+                    "num_cpus": workers or os.cpu_count() or 1,
+                    "include_dashboard": False,
+                    "_node_ip_address": "127.0.0.1",
+                }
+            ray.init(address=address, log_to_driver=False, **options)
+        self.workers = max(1, int(workers or ray.cluster_resources().get("CPU", 1)))
+        self._events = Queue()
+        self._board = ray.remote(_StopBoard).remote()
+        self._trial = ray.remote(num_cpus=1, max_retries=0)(_ray_trial)
+        self._data: dict[tuple, Any] = {}  # (dataset, mnist_dir) -> its object ref
+        self._refs: dict[Any, tuple[int, int]] = {}
+
+    def _dataset(self, task: TrialTask):
+        from netlib.config import NetConfig
+        from netlib.data.catalog import load_dataset
+
+        name = NetConfig.from_dict(task.config).dataset
+        key = (name, task.mnist_dir)
+        if key not in self._data:  # loaded here, shipped once to the cluster's object store
+            self._data[key] = self._ray.put(load_dataset(name, mnist_dir=task.mnist_dir))
+        return self._data[key]
+
+    def submit(self, task: TrialTask) -> None:
+        ref = self._trial.remote(task, self._dataset(task), self._events, self._board)
+        self._refs[ref] = task.key
+
+    def stop(self, key: tuple[int, int]) -> None:
+        self._board.stop.remote(key)
+
+    def next_event(self, timeout: float) -> dict[str, Any] | None:
+        from ray.util.queue import Empty
+
+        try:
+            return self._events.get(timeout=timeout)
+        except Empty:
+            return self._failed()
+
+    def _failed(self) -> dict[str, Any] | None:
+        """A task that raised or whose worker died: its trial ends as failed. (A task that
+        returned put its own end event in the queue before returning.)"""
+        ready, _ = self._ray.wait(list(self._refs), num_returns=len(self._refs), timeout=0)
+        for ref in ready:
+            key = self._refs.pop(ref)
+            try:
+                self._ray.get(ref)
+            except Exception as exc:  # noqa: BLE001 - whatever killed it, the sweep goes on
+                reason = f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}"
+                return {"kind": "end", "key": key, "status": "failed", "reason": reason}
+        return None
+
+    def close(self) -> None:
+        if self._owned:
+            self._ray.shutdown()

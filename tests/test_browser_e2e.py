@@ -65,6 +65,24 @@ MATRIX_JS = """() => {
 }"""
 
 
+def _click_cell(page, t: int, p: int, attempts: int = 3) -> None:
+    """Click the confusion matrix's (true t, predicted p) cell until the page shows its samples.
+    A click that lands while plotly is still laying the chart out (a busy machine) selects
+    nothing; the next attempt scrolls the chart into view and reads the cell's place again."""
+    shown = page.get_by_text(f"true {t}, predicted {p}").first
+    for attempt in range(attempts):
+        page.evaluate(MATRIX_JS.replace("return gd._fullData[0].z", "gd.scrollIntoView()"))
+        page.wait_for_timeout(300 * attempt)  # the chart settles where it was scrolled
+        x, y = page.evaluate(CELL_JS, [t, p])
+        page.mouse.click(x, y)
+        try:
+            shown.wait_for(timeout=20_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+
+
 def _choose(page, label: str, option: str) -> None:
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
     box.click()
@@ -167,10 +185,7 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
         page.get_by_text("Inspect a run").first.wait_for(timeout=20_000)
         page.wait_for_function(MATRIX_JS, timeout=30_000)
         t, p = _largest_confusion(page.evaluate(MATRIX_JS))
-        x, y = page.evaluate(CELL_JS, [t, p])
-        page.mouse.click(x, y)
-        gallery = page.get_by_text(f"true {t}, predicted {p}")
-        gallery.first.wait_for(timeout=20_000)
+        _click_cell(page, t, p)
         page.wait_for_timeout(1500)
         assert_no_exception_shown(page)
         page.screenshot(path=str(DOCS / "inspect-page.png"), full_page=True)
@@ -295,9 +310,7 @@ def test_build_watch_and_dissect_a_cnn_in_a_real_browser(tmp_path):
         _goto_page(page, "Inspect")
         page.get_by_text("Inspect a run").first.wait_for(timeout=20_000)
         page.wait_for_function(MATRIX_JS, timeout=30_000)
-        x, y = page.evaluate(CELL_JS, [4, 9])  # the 4s taken for 9s (however many)
-        page.mouse.click(x, y)
-        page.get_by_text("true 4, predicted 9").first.wait_for(timeout=20_000)
+        _click_cell(page, 4, 9)  # the 4s taken for 9s (however many)
         assert_no_exception_shown(page)
         page.get_by_role("button", name="Open the pair lens").click()
         page.get_by_text("True 4 taken for 9").first.wait_for(timeout=30_000)

@@ -28,6 +28,7 @@ SMALL = ["sweep", "--base", "digits-8x8", "--epochs", "3", "--workers", "2"]
             "MNIST folder /nonexistent does not exist",
         ),
         ([], "--vary"),
+        (["--vary", "lr=0.1|0.2", "--workers", "0"], "--workers 0: use 1..256"),
     ],
 )
 def test_bad_sweeps_give_one_line_and_exit_2(extra, words, capsys):
