@@ -21,6 +21,14 @@ class TrialTask:
     config: dict[str, Any]  # NetConfig.to_dict()
     objective: str  # Objective.text()
     mnist_dir: str | None = None
+    record: bool = False  # epoch events carry the metrics row, confusion and weights to store
+
+
+#: The EpochEvent fields a recorded epoch carries (the run store's epoch columns).
+ROW_FIELDS = (
+    "epoch", "step", "train_loss", "train_acc", "val_loss", "val_acc", "test_loss", "test_acc",
+    "lr", "epoch_seconds", "train_seconds", "samples_per_sec",
+)  # fmt: skip
 
 
 Emit = Callable[[dict[str, Any]], None]
@@ -48,7 +56,14 @@ def run_trial(
             else load_dataset(config.dataset, mnist_dir=task.mnist_dir)
         )
         cache[data_key] = prepare(ds, config.val_fraction, config.seed, config.dtype)
-    trainer = Trainer(config, cache[data_key], workers=1)
+        cache["meta"] = {
+            "dataset": config.dataset,
+            "class_names": list(ds.class_names),
+            "image_shape": list(ds.image_shape),
+            "max_value": ds.max_value,
+        }
+    data = cache[data_key]
+    trainer = Trainer(config, data, workers=1)
     last: dict[str, Any] = {}
 
     def listen(event: object) -> None:
@@ -65,7 +80,17 @@ def run_trial(
                 train_loss=event.train_loss,
                 train_seconds=event.train_seconds,
             )
-            emit(dict(last))
+            message = dict(last)
+            if task.record:  # what the driver's store needs to make the trial a normal run
+                from netlib.modelfile import model_bytes
+
+                message["row"] = {f: getattr(event, f) for f in ROW_FIELDS}
+                cm = event.test_confusion
+                message["confusion"] = None if cm is None else cm.tolist()
+                meta = {**cache["meta"], "epoch": event.epoch, "val_acc": event.val_acc,
+                        "test_acc": event.test_acc}  # fmt: skip
+                message["model"] = model_bytes(event.net, config, meta)
+            emit(message)
 
     trainer.listeners.append(listen)
     end = trainer.run()

@@ -4,15 +4,19 @@ Both take TrialTasks and hand back the dicts netlib.sweep_trial.run_trial emits,
 they arrive, so the driver (runlayer/sweep_runner.py) never knows which one it has.
 
 Local: one process per worker (spawned, so each has its own interpreter and one BLAS thread);
-a worker keeps its prepared data between trials. A task is stopped (its point pruned) through a
-shared flag the trial reads between batches. A worker that dies is reported as its task's end.
+a worker keeps its prepared data between trials. Each worker has its own pipe both ways (no
+queue shared between processes: a worker killed while writing to a shared queue can leave its
+lock held and every other worker stuck), and the executor hands a task to a worker only when
+it is idle. A task is stopped (its point pruned) through a shared flag the trial reads between
+batches. A worker that dies is reported as its task's end, and a new one takes its place.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
-import queue
+from multiprocessing.connection import wait
 from typing import Any
 
 from netlib.sweep_trial import TrialTask
@@ -20,21 +24,21 @@ from netlib.sweep_trial import TrialTask
 MAX_TASKS = 1000  # stop flags shared with the workers (points x seeds of one sweep)
 
 
-def _worker(tasks, events, stop_flags) -> None:
-    """A worker process: run tasks until a None arrives."""
+def _worker(conn, stop_flags) -> None:
+    """A worker process: run the tasks its pipe brings until a None arrives."""
     from netlib.blas import blas_threads
     from netlib.sweep_trial import run_trial
 
     blas_threads(set_to=1)
     cache: dict = {}
-    while (item := tasks.get()) is not None:
+    while (item := conn.recv()) is not None:
         slot, task = item
-        events.put({"kind": "start", "key": task.key, "pid": os.getpid(), "where": "local"})
+        conn.send({"kind": "start", "key": task.key, "pid": os.getpid(), "where": "local"})
         try:
-            run_trial(task, events.put, lambda s=slot: bool(stop_flags[s]), cache)
+            run_trial(task, conn.send, lambda s=slot: bool(stop_flags[s]), cache)
         except Exception as exc:  # noqa: BLE001 - a failed trial is recorded; the sweep goes on
             reason = f"{type(exc).__name__}: {exc}"
-            events.put({"kind": "end", "key": task.key, "status": "failed", "reason": reason})
+            conn.send({"kind": "end", "key": task.key, "status": "failed", "reason": reason})
 
 
 class LocalExecutor:
@@ -44,65 +48,77 @@ class LocalExecutor:
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = max(1, int(workers or os.cpu_count() or 1))
-        ctx = mp.get_context("spawn")
-        self._tasks, self._events = ctx.Queue(), ctx.Queue()
-        self._stop_flags = ctx.Array("b", MAX_TASKS, lock=False)
+        self._ctx = mp.get_context("spawn")
+        self._stop_flags = self._ctx.Array("b", MAX_TASKS, lock=False)
         self._slots: dict[tuple[int, int], int] = {}
-        self._ctx, self._procs = ctx, []
-        self._running: dict[int, tuple[int, int]] = {}  # worker pid -> the task it runs
+        self._pending: list[TrialTask] = []  # submitted, waiting for an idle worker
+        self._procs: dict[Any, Any] = {}  # driver's end of a worker's pipe -> the process
+        self._busy: dict[Any, tuple[int, int]] = {}  # pipe -> the task its worker runs
         for _ in range(self.workers):
             self._spawn()
 
     def _spawn(self) -> None:
-        proc = self._ctx.Process(
-            target=_worker, args=(self._tasks, self._events, self._stop_flags), daemon=True
-        )
+        here, there = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(target=_worker, args=(there, self._stop_flags), daemon=True)
         proc.start()
-        self._procs.append(proc)
+        there.close()
+        self._procs[here] = proc
 
     def submit(self, task: TrialTask) -> None:
-        slot = len(self._slots)
-        if slot >= MAX_TASKS:
+        if len(self._slots) >= MAX_TASKS:
             raise RuntimeError(f"a sweep runs at most {MAX_TASKS} trials")
-        self._slots[task.key] = slot
-        self._tasks.put((slot, task))
+        self._slots[task.key] = len(self._slots)
+        self._pending.append(task)
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        for conn in self._procs:
+            if not self._pending:
+                return
+            if conn not in self._busy:
+                task = self._pending.pop(0)
+                self._busy[conn] = task.key
+                conn.send((self._slots[task.key], task))
 
     def stop(self, key: tuple[int, int]) -> None:
         if key in self._slots:
             self._stop_flags[self._slots[key]] = 1
 
     def next_event(self, timeout: float) -> dict[str, Any] | None:
+        ready = wait(list(self._procs), timeout)
+        if not ready:
+            return None
+        conn = ready[0]
         try:
-            event = self._events.get(timeout=timeout)
-        except queue.Empty:
-            return self._died()
-        if event["kind"] == "start":
-            self._running[event["pid"]] = event["key"]
-        elif event["kind"] == "end":
-            self._running = {p: k for p, k in self._running.items() if k != event["key"]}
+            event = conn.recv()
+        except (EOFError, OSError):  # the worker died: its trial failed, a new worker comes
+            return self._replace(conn)
+        if event["kind"] == "end":
+            self._busy.pop(conn, None)
+            self._dispatch()
         return event
 
-    def _died(self) -> dict[str, Any] | None:
-        """A worker killed mid-trial (out of memory, a signal): its trial ends as failed and
-        a new worker takes its place."""
-        for proc in list(self._procs):
-            if proc.is_alive():
-                continue
-            self._procs.remove(proc)
-            self._spawn()
-            key = self._running.pop(proc.pid, None)
-            if key is not None:
-                reason = f"its worker process died (exit code {proc.exitcode})"
-                return {"kind": "end", "key": key, "status": "failed", "reason": reason}
-        return None
+    def _replace(self, conn) -> dict[str, Any] | None:
+        proc = self._procs.pop(conn)
+        proc.join(timeout=5)
+        conn.close()
+        key = self._busy.pop(conn, None)
+        self._spawn()
+        self._dispatch()
+        if key is None:
+            return None
+        reason = f"its worker process died (exit code {proc.exitcode})"
+        return {"kind": "end", "key": key, "status": "failed", "reason": reason}
 
     def close(self) -> None:
-        for _ in self._procs:
-            self._tasks.put(None)
-        for proc in self._procs:
+        for conn in self._procs:
+            with contextlib.suppress(OSError):  # a worker that died has no pipe left
+                conn.send(None)
+        for conn, proc in self._procs.items():
             proc.join(timeout=10)
             if proc.is_alive():
                 proc.kill()
+            conn.close()
 
 
 def _ray_trial(task: TrialTask, dataset, events, board) -> None:
@@ -126,7 +142,17 @@ def _ray_trial(task: TrialTask, dataset, events, board) -> None:
 
     where = f"ray:{socket.gethostname()}"
     events.put({"kind": "start", "key": task.key, "pid": os.getpid(), "where": where})
-    run_trial(task, events.put, should_stop, dataset=dataset)
+    run_trial(task, events.put, should_stop, _RAY_WORKER_CACHE, dataset=dataset)
+
+
+_RAY_WORKER_CACHE: dict = {}  # a Ray worker process keeps its prepared data between trials
+
+
+def _ray_ready() -> int:
+    """A first call on a Ray worker: it imports the engine before the first trial needs it."""
+    import netlib.trainer  # noqa: F401
+
+    return os.getpid()
 
 
 class _StopBoard:
@@ -179,6 +205,9 @@ class RayExecutor:
         self._events = Queue()
         self._board = ray.remote(_StopBoard).remote()
         self._trial = ray.remote(num_cpus=1, max_retries=0)(_ray_trial)
+        # Start-up, paid here and not by the first trials: every worker process up and ready.
+        ready = ray.remote(num_cpus=1)(_ray_ready)
+        ray.get([ready.remote() for _ in range(self.workers)])
         self._data: dict[tuple, Any] = {}  # (dataset, mnist_dir) -> its object ref
         self._refs: dict[Any, tuple[int, int]] = {}
 

@@ -44,8 +44,10 @@ def run_sweep(
     executor,
     mnist_dir: str | None = None,
     on_event: Callable[[dict], None] | None = None,
+    recorder=None,
 ) -> SweepOutcome:
-    """Run the whole sweep on executor (which the caller closes)."""
+    """Run the whole sweep on executor (which the caller closes). recorder (a
+    runlayer.sweep_record.SweepRecorder) makes every trial a run of the store."""
     search = Search(plan)
     points: list[_Point] = []
     running = 0
@@ -59,11 +61,17 @@ def run_sweep(
             points.append(_Point(trial, PointResult(point)))
             for s in range(plan.seeds):
                 config = plan.config(point, s).to_dict()
-                executor.submit(TrialTask((index, s), config, plan.objective.text(), mnist_dir))
+                record = recorder is not None
+                task = TrialTask((index, s), config, plan.objective.text(), mnist_dir, record)
+                if record:
+                    recorder.submitted(task, point)
+                executor.submit(task)
             running += plan.seeds
         if running == 0:
             break
         event = executor.next_event(WAIT)
+        if event is not None and recorder is not None:
+            recorder.event(event)
         if event is None or event["kind"] == "start":
             continue
         if on_event is not None:

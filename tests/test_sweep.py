@@ -144,3 +144,37 @@ def test_a_worker_killed_mid_trial_fails_that_trial_and_is_replaced():
         assert ends[(1, 0)]["status"] == "finished"
     finally:
         executor.close()
+
+
+def test_every_trial_is_a_normal_run_of_the_store(tmp_path):
+    """With a recorder, each trial is a stored run: named after the sweep, point and seed, its
+    every epoch's metrics and confusion matrix, and weights Inspect can load that score what
+    the trial reported."""
+    from netlib.data.catalog import load_dataset
+    from netlib.scoring import evaluate
+    from runlayer.store import RunStore
+    from runlayer.sweep_record import SweepRecorder
+
+    store = RunStore(tmp_path / "home")
+    p = plan(["hidden=8|24"], seeds=2)
+    recorder = SweepRecorder(store, "sweep t1")
+    executor = LocalExecutor(2)
+    try:
+        out = run_sweep(p, executor, recorder=recorder)
+    finally:
+        executor.close()
+    runs = {r.id: r for r in store.list_runs()}
+    assert set(runs) == set(recorder.run_ids.values()) and len(runs) == 4
+    ds = load_dataset("digits-8x8")
+    for (point, seed), run_id in recorder.run_ids.items():
+        run = runs[run_id]
+        assert run.status == "finished" and run.epochs_done == 3
+        assert run.name == f"sweep t1 · hidden={(8, 24)[point]} · seed {seed + 1}"
+        assert [m["epoch"] for m in store.epoch_metrics(run_id)] == [1, 2, 3]
+        assert store.confusion(run_id, 3).sum() == len(ds.test_labels)
+        assert run.final_val_acc == out.points[point].values[seed]  # the objective, stored
+        net, config, meta = store.load_weights(run_id, "last")
+        assert meta["run_id"] == run_id and config == p.config(out.points[point].point, seed)
+        scored = evaluate(net, ds.test_images, ds.test_labels, ds.max_value)
+        assert scored.accuracy == pytest.approx(run.final_test_acc)
+    store.close()
