@@ -30,6 +30,9 @@ def _worker(conn, stop_flags) -> None:
     from netlib.sweep_trial import run_trial
 
     blas_threads(set_to=1)
+    import netlib.trainer  # noqa: F401 - the engine loaded before the first task, not in it
+
+    conn.send({"kind": "ready", "pid": os.getpid()})
     cache: dict = {}
     while (item := conn.recv()) is not None:
         slot, task = item
@@ -56,6 +59,14 @@ class LocalExecutor:
         self._busy: dict[Any, tuple[int, int]] = {}  # pipe -> the task its worker runs
         for _ in range(self.workers):
             self._spawn()
+        for conn in list(self._procs):  # start-up: every worker has loaded the engine
+            self._ready(conn)
+
+    def _ready(self, conn) -> None:
+        try:
+            conn.recv()
+        except (EOFError, OSError):
+            raise RuntimeError("a sweep worker process could not start") from None
 
     def _spawn(self) -> None:
         here, there = self._ctx.Pipe(duplex=True)
@@ -93,6 +104,8 @@ class LocalExecutor:
             event = conn.recv()
         except (EOFError, OSError):  # the worker died: its trial failed, a new worker comes
             return self._replace(conn)
+        if event["kind"] == "ready":  # a replacement worker has started
+            return None
         if event["kind"] == "end":
             self._busy.pop(conn, None)
             self._dispatch()
@@ -134,8 +147,8 @@ def _ray_trial(task: TrialTask, dataset, events, board) -> None:
     blas_threads(set_to=1)
     looked = {"at": 0.0, "stop": False}
 
-    def should_stop() -> bool:  # asks the board at most four times a second
-        if time.monotonic() - looked["at"] > 0.25:
+    def should_stop() -> bool:  # asks the board at most once a second
+        if time.monotonic() - looked["at"] > 1.0:
             looked["at"] = time.monotonic()
             looked["stop"] = bool(ray.get(board.stopped.remote(task.key)))
         return looked["stop"]
