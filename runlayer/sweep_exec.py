@@ -16,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import queue
+import threading
 from multiprocessing.connection import wait
 from typing import Any
 
@@ -154,8 +156,22 @@ def _ray_trial(task: TrialTask, dataset, events, board) -> None:
         return looked["stop"]
 
     where = f"ray:{socket.gethostname()}"
-    events.put({"kind": "start", "key": task.key, "pid": os.getpid(), "where": where})
-    run_trial(task, events.put, should_stop, _RAY_WORKER_CACHE, dataset=dataset)
+    # Events go to the driver's queue from a thread of their own, in order: each put is a
+    # remote call, and the training should not wait for it (it did: +20 % per trial).
+    outbox: queue.SimpleQueue = queue.SimpleQueue()
+    sender = threading.Thread(target=_send_all, args=(outbox, events), daemon=True)
+    sender.start()
+    try:
+        outbox.put({"kind": "start", "key": task.key, "pid": os.getpid(), "where": where})
+        run_trial(task, outbox.put, should_stop, _RAY_WORKER_CACHE, dataset=dataset)
+    finally:
+        outbox.put(None)
+        sender.join()
+
+
+def _send_all(outbox, events) -> None:
+    while (item := outbox.get()) is not None:
+        events.put(item)
 
 
 _RAY_WORKER_CACHE: dict = {}  # a Ray worker process keeps its prepared data between trials
