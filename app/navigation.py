@@ -26,7 +26,8 @@ PAIR_LENS = PageSpec("pages/pair_lens.py", "Pair lens", "🔬")
 RUN_DIFF = PageSpec("pages/run_diff.py", "Run vs run", "⚖️")
 DRAW = PageSpec("pages/draw.py", "Draw a digit", "✏️")
 COMPARE = PageSpec("pages/compare.py", "Compare runs", "📊")
-ALL = (TRAIN, DATA, INSPECT, PAIR_LENS, RUN_DIFF, DRAW, COMPARE)
+SWEEP = PageSpec("pages/sweep.py", "Sweep", "🧪")
+ALL = (TRAIN, DATA, INSPECT, PAIR_LENS, RUN_DIFF, DRAW, COMPARE, SWEEP)
 
 
 def go(spec: PageSpec) -> None:

@@ -15,6 +15,7 @@ from runlayer.errors import DamagedStoreError, StoreError
 from runlayer.paths import default_home
 from runlayer.rebuild import set_aside_database
 from runlayer.registry import RunRegistry
+from runlayer.sweep_jobs import SweepJobs
 
 # One BLAS thread per training run: runs already get one core each, and a multi-threaded BLAS
 # stalls at every barrier while the browser or a page uses a core (figures: bench/README.md,
@@ -97,3 +98,13 @@ def registry_problem() -> str | None:
     except StoreError as exc:
         return str(exc)
     return None
+
+
+@st.cache_resource
+def _shared_sweeps(_registry: RunRegistry) -> SweepJobs:
+    return SweepJobs(_registry.store)
+
+
+def get_sweeps() -> SweepJobs:
+    """The server's sweeps, recording their trials in the registry's store."""
+    return _shared_sweeps(get_registry())

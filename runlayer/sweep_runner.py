@@ -45,11 +45,14 @@ def run_sweep(
     mnist_dir: str | None = None,
     on_event: Callable[[dict], None] | None = None,
     recorder=None,
+    results: list[PointResult] | None = None,
 ) -> SweepOutcome:
     """Run the whole sweep on executor (which the caller closes). recorder (a
-    runlayer.sweep_record.SweepRecorder) makes every trial a run of the store."""
+    runlayer.sweep_record.SweepRecorder) makes every trial a run of the store; results, when
+    given, receives each point's PointResult as it starts (a page reads it while it runs)."""
     search = Search(plan)
     points: list[_Point] = []
+    shown = results if results is not None else []
     running = 0
     trials: list[dict] = []
     while True:
@@ -59,6 +62,7 @@ def run_sweep(
             trial, point = search.ask()
             index = len(points)
             points.append(_Point(trial, PointResult(point)))
+            shown.append(points[-1].result)
             for s in range(plan.seeds):
                 config = plan.config(point, s).to_dict()
                 record = recorder is not None

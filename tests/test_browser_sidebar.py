@@ -16,7 +16,16 @@ from browser_helpers import (
 )
 
 pytestmark = pytest.mark.browser
-PAGES = ["Data", "Inspect", "Pair lens", "Run vs run", "Draw a digit", "Compare runs", "Train"]
+PAGES = [
+    "Data",
+    "Inspect",
+    "Pair lens",
+    "Run vs run",
+    "Draw a digit",
+    "Compare runs",
+    "Sweep",
+    "Train",
+]
 RUN = "sidebar long run"
 
 
