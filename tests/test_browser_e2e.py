@@ -237,20 +237,42 @@ FEATURE_MAPS_JS = """() => {
 }"""
 
 
-def _edit_builder_cell(page, row: int, column: int, rows: int, value: str) -> None:
-    """Type `value` into the layer builder's cell (row, column) of its `rows` layers, as a
-    person does: click the row's first cell, move right with the arrow keys, open the editor,
-    replace the text, press Enter. Rows are 35 px; the grid ends with the add-row line."""
+SELECTED_CELL_JS = """() => {
+  const cell = document.querySelector('[id^="glide-cell-"][aria-selected="true"]');
+  return cell ? cell.id : null;
+}"""
+
+
+def _edit_builder_cell(page, column: int, row: int, value: str) -> None:
+    """Type `value` into the layer builder's cell (column, row) as a person does with the
+    keyboard: click a cell, move with the arrow keys to the one wanted, open its editor,
+    replace the text, press Enter. The grid is a canvas; its accessible table (cells
+    glide-cell-<column>-<row>, the selected one aria-selected) says which cell is selected,
+    so the moves are checked, not computed from pixels."""
     builder = page.locator('[data-testid="stExpander"]').filter(has_text="Layer builder")
     grid = builder.locator('[data-testid="stDataFrame"]').first
     grid.wait_for(timeout=30_000)
     grid.scroll_into_view_if_needed()  # a click must not scroll the page under the pointer
     page.wait_for_timeout(1000)  # the page below it is still being laid out
-    box = grid.bounding_box()
-    y = box["y"] + box["height"] - (rows + 1 - row) * 35 + 17
-    page.mouse.click(box["x"] + 60, y)  # the row's 'order' cell
-    for _ in range(column - 1):
-        page.keyboard.press("ArrowRight")
+    target, before = f"glide-cell-{column}-{row}", "none"
+    for _ in range(30):
+        selected = page.evaluate(SELECTED_CELL_JS)
+        if selected == target:
+            break
+        if selected is None or selected == before:  # nothing selected, or the grid lost focus
+            box = grid.bounding_box()  # click the first row's first cell, below the header
+            page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)
+            before = "none"
+            page.wait_for_timeout(300)
+            continue
+        before = selected
+        c, r = (int(n) for n in selected.split("-")[2:])
+        if r != row:
+            page.keyboard.press("ArrowDown" if r < row else "ArrowUp")
+        else:
+            page.keyboard.press("ArrowRight" if c < column else "ArrowLeft")
+        page.wait_for_timeout(400)
+    assert page.evaluate(SELECTED_CELL_JS) == target, f"could not select {target}"
     page.keyboard.press("Enter")  # opens the cell's editor
     page.wait_for_timeout(300)
     page.keyboard.press("Control+a")
@@ -272,7 +294,7 @@ def test_build_watch_and_dissect_a_cnn_in_a_real_browser(tmp_path):
             page.goto(link)  # each attempt on the table as the link draws it
             page.get_by_text("Train a network").first.wait_for(timeout=30_000)
             page.get_by_text("Network: 5 layers").first.wait_for(timeout=30_000)
-            _edit_builder_cell(page, row=2, column=3, rows=3, value="32")  # the dense units
+            _edit_builder_cell(page, column=3, row=2, value="32")  # the dense layer's units
             try:  # the box and the link follow the table
                 page.wait_for_function("() => location.href.includes('dense32')", timeout=10_000)
                 break
