@@ -11,12 +11,14 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from netlib.sweep import PointResult, SweepPlan, ranked, verdict
+from netlib.sweep import PointResult, SweepPlan, verdict
 from runlayer.records import RunStatus
 from runlayer.store import RunStore
 from runlayer.sweep_exec import LocalExecutor
 from runlayer.sweep_record import SweepRecorder
 from runlayer.sweep_runner import run_sweep
+
+TRIAL_STATES = ("queued", "running", "pruned", "finished", "failed")
 
 
 @dataclass
@@ -31,9 +33,7 @@ class SweepSnapshot:
     points: list[dict]
     verdict: str
     importance: dict[str, float]
-    best_point: dict | None
     run_ids: dict[tuple[int, int], str] = field(default_factory=dict)
-    started: float = 0.0
 
 
 class SweepJobs:
@@ -70,7 +70,6 @@ class _Job:
         self.importance: dict[str, float] = {}
         self.trial_state: dict[tuple[int, int], str] = {}
         self.recorder = SweepRecorder(jobs.store, label)
-        self.started = time.time()
         self.thread = threading.Thread(target=self._run, name=f"sweep {label}", daemon=True)
 
     def _on_event(self, event: dict) -> None:
@@ -115,11 +114,8 @@ class _Job:
 
     def snapshot(self) -> SweepSnapshot:
         with self.lock:
-            submitted = set(self.recorder.run_ids)
-            states = [self.trial_state.get(k, "queued") for k in submitted]
-            counts = {s: states.count(s) for s in ("queued", "running", "pruned", "finished")}
-            counts["failed"] = states.count("failed")
-            order = ranked(self.results, self.plan.objective)
+            states = [self.trial_state.get(k, "queued") for k in self.recorder.run_ids]
+            counts = {s: states.count(s) for s in TRIAL_STATES}
             return SweepSnapshot(
                 label=self.label,
                 plan=self.plan,
@@ -129,9 +125,7 @@ class _Job:
                 points=[r.row() for r in self.results],
                 verdict=verdict(self.results, self.plan.objective),
                 importance=dict(self.importance),
-                best_point=dict(order[0].point) if order else None,
                 run_ids=dict(self.recorder.run_ids),
-                started=self.started,
             )
 
 
