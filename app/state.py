@@ -102,7 +102,7 @@ def registry_problem() -> str | None:
 
 @st.cache_resource
 def _shared_sweeps(_registry: RunRegistry) -> SweepJobs:
-    return SweepJobs(_registry.store)
+    return SweepJobs(_registry.store, cores=_registry.cores)
 
 
 def get_sweeps() -> SweepJobs:

@@ -1,111 +1,121 @@
-"""The Sweep page's pieces: the sweep's settings (from a preset, with up to three axes) and its
-live state (trials, the results per point, the verdict, the importance of each setting).
+"""The Sweep page's view of one sweep: which sweep, what can be done with it (stop, resume,
+delete, export, open its best point), and its state: trials, results per point, verdict,
+importance, curves with seed bands, the objective per setting and parallel coordinates.
 
-The sweep itself runs in the run layer (runlayer/sweep_jobs.py); every trial is a normal run of
-the store, so Inspect, the Pair lens and Run vs run open any of them.
+Everything shown is read from the sweep store (runlayer/sweep_jobs.py snapshots), so a sweep
+looks the same live, after it ended and after a restart.
 """
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
+import figures
+from app import navigation
 from app.plain_text import md_plain
-from netlib.config import MAX_EPOCHS, SPECS
-from netlib.presets import PRESETS
-from netlib.settings import ConfigError
-from netlib.sweep import MAX_SEEDS, PRUNERS, STRATEGIES, Objective, SweepPlan
-from netlib.sweep_space import MAX_AXES, parse_axes
+from app.train_form import load_config
+from netlib.sweep import describe, ranked
+from runlayer.errors import RunError, StoreError
+from runlayer.sweep_charts import chart_axes, labelled_curves, parallel_rows, setting_points
+from runlayer.sweep_jobs import SweepJobs, SweepSnapshot
 
-AXIS_HELP = (
-    "A setting and its values: name=a|b|c (a list) or name=LO..HI[:log][:N] (a range, N grid "
-    "points), e.g. lr=1e-3..1e-1:log or layers=dense64|conv8k5 pool2 dense32"
-)
-DEFAULT_AXES = ("lr=0.05..0.5:log:3", "hidden=16|64", "")
+SHOWN_KEY = "sweep_shown"
+RESUME_HELP = "Finished trials are kept; unfinished ones run again (where the form above says)"
 
 
-def sweep_form() -> SweepPlan | None:
-    """The sweep's settings; None (after saying what is wrong) until they make a valid plan."""
-    preset = st.selectbox(
-        "Start from",
-        sorted(PRESETS),
-        index=sorted(PRESETS).index("digits-8x8"),
-        format_func=lambda p: PRESETS[p].label,
-        key="sweep_preset",
-    )
-    axes = [
-        st.text_input(f"Axis {i + 1}", value=DEFAULT_AXES[i], key=f"sweep_axis_{i}", help=AXIS_HELP)
-        for i in range(MAX_AXES)
-    ]
-    c1, c2, c3 = st.columns(3)
-    strategy = c1.selectbox(
-        "Strategy",
-        STRATEGIES,
-        key="sweep_strategy",
-        help="grid: every combination; random; tpe: Optuna's model-based "
-        "search, which tries next where the results so far look best",
-    )
-    trials = c2.number_input("Points at most", 1, 200, 12, key="sweep_trials")
-    seeds = c3.number_input(
-        "Seeds per point",
-        1,
-        MAX_SEEDS,
-        2,
-        key="sweep_seeds",
-        help="Every point runs the same seeds; two or more show the seed-to-seed spread",
-    )
-    c4, c5, c6 = st.columns(3)
-    epochs = c4.number_input(
-        "Epochs per trial",
-        1,
-        MAX_EPOCHS,
-        PRESETS[preset].config.epochs,
-        key=f"sweep_epochs_{preset}",
-        help=SPECS["epochs"].help,
-    )
-    pruner = c5.selectbox(
-        "Stop weak points early",
-        PRUNERS,
-        key="sweep_pruner",
-        help="median: below the median of the finished points after an "
-        "epoch; halving: successive halving",
-    )
-    objective = c6.text_input(
-        "Objective",
-        "accuracy",
-        key="sweep_objective",
-        help="accuracy (validation), or pair:4-9 for the 4↔9 mistakes "
-        "per 1,000 test images (lower is better)",
-    )
-    try:
-        return SweepPlan(
-            base=PRESETS[preset].config.replace(epochs=int(epochs)),
-            axes=tuple(parse_axes([a for a in axes if a.strip()])),
-            strategy=strategy,
-            trials=int(trials),
-            seeds=int(seeds),
-            objective=Objective.parse(objective),
-            pruner=pruner,
-        )
-    except ConfigError as exc:
-        st.error(f"This sweep cannot run: {md_plain(str(exc))}")
+def pick_sweep(jobs: SweepJobs) -> str | None:
+    """The sweep this tab shows (the running one after a start); None when there is none."""
+    listed = jobs.list()
+    if not listed:
         return None
+    ids = [s.id for s in listed]
+    when = {s.id: time.strftime("%Y-%m-%d %H:%M", time.localtime(s.created)) for s in listed}
+    # No state in the label: a keyed box keeps showing the text it first had for its value.
+    labels = {s.id: f"{s.label} · started {when[s.id]}" for s in listed}
+    if st.session_state.get(SHOWN_KEY) not in ids:
+        st.session_state[SHOWN_KEY] = jobs.running_id() or ids[0]
+    return st.selectbox("Sweep", ids, key=SHOWN_KEY, format_func=labels.get)
 
 
-def show_sweep(snap) -> None:
-    """One sweep's state, as a page polls it."""
-    t = snap.trials
+def sweep_actions(jobs: SweepJobs, snap: SweepSnapshot, executor: str, address: str) -> None:
+    """Buttons for the shown sweep; each says what went wrong instead of failing."""
+    cols = st.columns(4)
+    try:
+        resumable = snap.info.state in ("stopped", "interrupted", "failed") and snap.plan
+        if snap.running and cols[0].button("⏹ Stop the sweep", key="sweep_stop"):
+            jobs.stop()
+        elif resumable and cols[0].button("⏵ Resume", key="sweep_resume", help=RESUME_HELP):
+            jobs.resume(snap.info.id, executor, address)
+            st.rerun()
+        cols[1].download_button(
+            "⬇ Results (CSV)", snap.csv(), file_name=f"{snap.info.label}.csv".replace(" ", "_"),
+            mime="text/csv", key="sweep_csv", disabled=not snap.points,
+        )  # fmt: skip
+        best = ranked(snap.points, snap.plan.objective) if snap.plan else []
+        if cols[2].button("Open the best point in Train", key="sweep_best", disabled=not best):
+            load_config(snap.plan.config(best[0].point, 0))
+            navigation.go(navigation.TRAIN)
+        sure = cols[3].checkbox("Delete with its trials", key="sweep_delete_sure",
+                                disabled=snap.running)  # fmt: skip
+        if sure and cols[3].button("🗑 Delete the sweep", key="sweep_delete"):
+            gone = jobs.delete(snap.info.id)
+            st.session_state.pop(SHOWN_KEY, None)
+            st.toast(f"Deleted the sweep and its {gone} runs")
+            st.rerun()
+    except (RunError, StoreError) as exc:
+        st.error(md_plain(str(exc)))
+
+
+def show_sweep(snap: SweepSnapshot) -> None:
+    """One sweep's state, as the page polls it."""
+    t, info = snap.trials, snap.info
+    objective = snap.plan.objective.label if snap.plan else "?"
     st.markdown(
-        f"**{md_plain(snap.label)}** · {snap.state} · trials: {t['running']} running, "
-        f"{t['queued']} queued, {t['pruned']} pruned, {t['finished']} finished, "
-        f"{t['failed']} failed · objective: {snap.plan.objective.label}"
+        f"**{md_plain(info.label)}** · {info.state} on {info.executor} · trials: {t['running']} "
+        f"running, {t['queued']} queued, {t['pruned']} pruned, {t['finished']} finished, "
+        f"{t['failed']} failed, {t['interrupted']} interrupted · objective: {objective}"
     )
-    if snap.reason:
-        st.caption(md_plain(snap.reason))
+    if info.reason:
+        st.caption(md_plain(info.reason))
     if snap.points:
-        table = pd.DataFrame(snap.points).rename(columns={"seconds": "s/run"})
+        table = pd.DataFrame(snap.table()).rename(columns={"seconds": "s/run"})
         st.dataframe(table, hide_index=True, width="stretch", key="sweep_points")
     st.info(snap.verdict)
-    if snap.importance:
-        shares = ", ".join(f"{k} {v:.0%}" for k, v in snap.importance.items())
+    if info.importance:
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in info.importance.items())
         st.caption(f"Importance of each setting (Optuna): {shares}")
+    if snap.plan is None or not snap.points:
+        return
+    y_title = snap.plan.objective.label
+    st.plotly_chart(figures.seed_bands(labelled_curves(snap), y_title), key="sweep_bands")
+    axes = chart_axes(snap.plan)
+    st.plotly_chart(
+        figures.objective_by_setting(axes, setting_points(snap), y_title), key="sweep_by_setting"
+    )
+    rows, dims = parallel_rows(snap)
+    if len(dims) > 2:
+        title = "Points by setting (colour: objective)"
+        fig = figures.parallel_coordinates(rows, dims, "objective", title=title)
+        st.plotly_chart(fig, key="sweep_parallel")
+    with st.expander(f"Trials ({len(snap.rows)}): where each ran, its run id"):
+        st.dataframe(_trials_table(snap), hide_index=True, width="stretch", key="sweep_trials")
+
+
+def _trials_table(snap: SweepSnapshot) -> pd.DataFrame:
+    rows = [
+        {
+            "point": describe(snap.points[t.idx].point) if t.idx < len(snap.points) else t.idx,
+            "seed": t.seed + 1,
+            "status": t.status,
+            "objective": t.value,
+            "s": t.train_seconds,
+            "ran on": t.place,
+            "run id": t.run_id,
+            "reason": t.reason,
+        }
+        for t in snap.rows
+    ]
+    return pd.DataFrame(rows)

@@ -40,6 +40,13 @@ def apply_preset() -> None:
             st.session_state[key] = value
 
 
+def load_config(config: NetConfig) -> None:
+    """Fill the Train form with config (the Sweep page opens its best point this way)."""
+    st.session_state["form_ready"] = True
+    for key, value in form.form_values(config).items():
+        st.session_state[key] = value
+
+
 def dataset_choices(extra: dict[str, str]) -> dict[str, str]:
     """Built-in data sets plus this server's uploads, id -> label."""
     return {d.id: d.label for d in DATASETS.values()} | extra

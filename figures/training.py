@@ -210,14 +210,17 @@ def _dimension(rows: list[dict], key: str) -> dict:
 
 
 def parallel_coordinates(
-    rows: list[dict], dimensions: list[str], color_key: str = "test_acc", height: int = 380
+    rows: list[dict],
+    dimensions: list[str],
+    color_key: str = "test_acc",
+    height: int = 380,
+    title: str = "Runs by hyper-parameter",
 ) -> go.Figure:
     """Hyper-parameters against the result, one line per finished run, coloured by `color_key`.
 
     Strings and bools become integer codes with the names as tick labels. Runs missing a
     dimension or the colour value are left out (the title then says how many are shown).
     """
-    title = "Runs by hyper-parameter"
     usable = [r for r in rows if all(r.get(k) is not None for k in [*dimensions, color_key])]
     if not usable:
         msg = "no finished runs yet" if not rows else "no run has all of these values"

@@ -20,10 +20,11 @@ import numpy as np
 
 from netlib.config import SPECS, NetConfig
 from netlib.settings import ConfigError
-from netlib.sweep_space import Axis, grid_points
+from netlib.sweep_space import Axis, grid_points, parse_axes
 
 STRATEGIES = ("grid", "random", "tpe")
 PRUNERS = ("none", "median", "halving")
+EXECUTORS = ("local", "ray")  # where trials run: runlayer/sweep_exec.py
 MAX_SEEDS = 5
 MAX_TRIALS = 200
 DEFAULT_VAL_FRACTION = 0.1  # a validation split for the objective when the base has none
@@ -118,6 +119,36 @@ class SweepPlan:
             return grid_points(list(self.axes))[: self.trials]
         return [{a.name: a.grid()[i] for a in self.axes} for i in (0, -1)]
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON (the sweep store keeps it, so that a sweep can resume after a restart)."""
+        return {
+            "base": self.base.to_dict(),
+            "axes": [axis.text() for axis in self.axes],
+            "strategy": self.strategy,
+            "trials": int(self.trials),
+            "seeds": int(self.seeds),
+            "objective": self.objective.text(),
+            "pruner": self.pruner,
+            "search_seed": int(self.search_seed),
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> SweepPlan:
+        """The plan to_dict wrote; ConfigError when anything in it does not check."""
+        try:
+            return SweepPlan(
+                base=NetConfig.from_dict(data["base"]),
+                axes=tuple(parse_axes(list(data["axes"]))),
+                strategy=str(data["strategy"]),
+                trials=int(data["trials"]),
+                seeds=int(data["seeds"]),
+                objective=Objective.parse(str(data["objective"])),
+                pruner=str(data["pruner"]),
+                search_seed=int(data.get("search_seed", 0)),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(f"a stored sweep plan does not read: {exc!r}") from None
+
     def config(self, point: dict[str, Any], seed_index: int) -> NetConfig:
         """The run of one point with its seed_index-th seed (the base's seed, +1, +2, ...)."""
         changes = dict(point)
@@ -129,6 +160,15 @@ class SweepPlan:
             return self.base.replace(**changes, seed=self.base.seed + seed_index)
         except (ConfigError, TypeError) as exc:
             raise ConfigError(f"point {describe(point)}: {exc}") from None
+
+
+def point_text(point: dict[str, Any]) -> dict[str, str]:
+    """A point as each setting's text form (exact: what point_from_text reads back)."""
+    return {name: SPECS[name].text(value) for name, value in point.items()}
+
+
+def point_from_text(texts: dict[str, str]) -> dict[str, Any]:
+    return {name: SPECS[name].parse(name, text) for name, text in texts.items()}
 
 
 def describe(point: dict[str, Any]) -> str:
@@ -143,7 +183,9 @@ def describe(point: dict[str, Any]) -> str:
 class Search:
     """Optuna asks for points and is told how each did, epoch by epoch (for its pruner)."""
 
-    def __init__(self, plan: SweepPlan) -> None:
+    def __init__(self, plan: SweepPlan, begun: list[dict[str, Any]] = ()) -> None:
+        """begun: the points an interrupted sweep had already asked for, in order; they are
+        asked again first (and a grid's other points after them)."""
         import optuna  # the engine's one search dependency, loaded only by sweeps
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -167,9 +209,12 @@ class Search:
             sampler=samplers[plan.strategy](),
             pruner=pruners[plan.pruner](),
         )
+        queued = list(begun)
         if plan.strategy == "grid":
-            for point in plan.first_points():
-                self.study.enqueue_trial({k: _encode(k, v) for k, v in point.items()})
+            seen = {describe(p) for p in queued}
+            queued += [p for p in plan.first_points() if describe(p) not in seen]
+        for point in queued:
+            self.study.enqueue_trial({k: _encode(k, v) for k, v in point.items()})
 
     def ask(self) -> tuple[Any, dict[str, Any]]:
         """A new Optuna trial and the point it stands for."""

@@ -15,10 +15,8 @@ import json
 import sys
 
 from netlib.settings import ConfigError
-from netlib.sweep import MAX_SEEDS, PRUNERS, STRATEGIES, Objective, SweepPlan
+from netlib.sweep import EXECUTORS, MAX_SEEDS, PRUNERS, STRATEGIES, Objective, SweepPlan
 from netlib.sweep_space import MAX_AXES, parse_axes
-
-EXECUTORS = ("local", "ray")
 
 
 def add_sweep_parser(sub, add_settings) -> None:
@@ -62,18 +60,13 @@ def build_plan(args: argparse.Namespace, base) -> SweepPlan:
     )
 
 
-MAX_WORKERS = 256
-
-
 def make_executor(args: argparse.Namespace):
     from runlayer import sweep_exec
 
-    if args.workers is not None and not 1 <= args.workers <= MAX_WORKERS:
-        raise ConfigError(f"--workers {args.workers}: use 1..{MAX_WORKERS}")
-
-    if args.executor == "ray":
-        return sweep_exec.RayExecutor(address=args.ray_address, workers=args.workers)
-    return sweep_exec.LocalExecutor(args.workers)
+    try:
+        return sweep_exec.make_executor(args.executor, args.workers, args.ray_address or "")
+    except ValueError as exc:
+        raise ConfigError(f"--{exc}") from None
 
 
 def run_sweep_command(args: argparse.Namespace, base, out=sys.stdout) -> int:

@@ -70,7 +70,12 @@ class Axis:
         if not self.is_range:
             return f"{self.name}=" + "|".join(spec.text(v) for v in self.values)
         log = ":log" if self.log else ""
-        return f"{self.name}={self.low:g}..{self.high:g}{log}:{self.points}"
+        return f"{self.name}={_exact(self.low)}..{_exact(self.high)}{log}:{self.points}"
+
+
+def _exact(number: float) -> str:
+    """A bound's shortest text that reads back to the same float (whole numbers as ints)."""
+    return str(int(number)) if float(number).is_integer() else repr(float(number))
 
 
 def _number(name: str, text: str) -> float:

@@ -32,6 +32,26 @@ ROW_FIELDS = (
 
 
 Emit = Callable[[dict[str, Any]], None]
+FIRST_WEIGHTS = 10  # epochs whose weights are always sent (the store keeps the first ones)
+WEIGHTS_SPACING = 1.25  # later, weights at epochs about this factor apart (log-spaced)
+
+
+class WeightsSchedule:
+    """Which epochs send their weights to the driver: the first ones, then log-spaced ones,
+    every new best and the last. A 1,000-epoch trial on the 8x8 digits sends ~40 models, not
+    1,000: the driver, which writes every trial's store, is the dashboard's own process."""
+
+    def __init__(self, last_epoch: int) -> None:
+        self.last_epoch, self.best, self.next = last_epoch, -float("inf"), FIRST_WEIGHTS + 1
+
+    def wants(self, epoch: int, score: float | None) -> bool:
+        improved = score is not None and score > self.best
+        if improved:
+            self.best = score
+        spaced = epoch >= self.next
+        if spaced:
+            self.next = max(epoch + 1, int(epoch * WEIGHTS_SPACING))
+        return epoch <= FIRST_WEIGHTS or epoch == self.last_epoch or improved or spaced
 
 
 def run_trial(
@@ -65,6 +85,7 @@ def run_trial(
     data = cache[data_key]
     trainer = Trainer(config, data, workers=1)
     last: dict[str, Any] = {}
+    schedule = WeightsSchedule(config.epochs)
 
     def listen(event: object) -> None:
         if isinstance(event, BatchEvent) and should_stop():
@@ -87,9 +108,11 @@ def run_trial(
                 message["row"] = {f: getattr(event, f) for f in ROW_FIELDS}
                 cm = event.test_confusion
                 message["confusion"] = None if cm is None else cm.tolist()
-                meta = {**cache["meta"], "epoch": event.epoch, "val_acc": event.val_acc,
-                        "test_acc": event.test_acc}  # fmt: skip
-                message["model"] = model_bytes(event.net, config, meta)
+                score = event.val_acc if event.val_acc is not None else event.test_acc
+                if schedule.wants(event.epoch, score):
+                    meta = {**cache["meta"], "epoch": event.epoch, "val_acc": event.val_acc,
+                            "test_acc": event.test_acc}  # fmt: skip
+                    message["model"] = model_bytes(event.net, config, meta)
             emit(message)
 
     trainer.listeners.append(listen)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from netlib import memory
 from netlib.config import NetConfig
 from netlib.data.dataset import DataError, Dataset
+from runlayer.cores import CoreSlots
 from runlayer.errors import RunError, RunNotFoundError
 from runlayer.live import LiveRun, LiveSnapshot
 from runlayer.rebuild import RebuildReport, rebuild
@@ -58,17 +59,21 @@ class RunRegistry:
         retention: Retention | None = None,
         listeners: list[Callable[[str, object], None]] | None = None,
         keep_finished: int = 32,
+        cores: CoreSlots | None = None,
     ) -> None:
         """home: data directory (default $NETLIB_HOME or ~/.local/share/digit-net).
 
         listeners are called as f(run_id, event) from training threads (an exception fails
         that run). keep_finished bounds how many ended LiveRuns stay in memory. retention
         bounds the checkpoints kept per run (default: runlayer.retention, $NETLIB_RUN_DISK_BUDGET).
+        cores are shared with a sweep's trials (default: max_parallel slots of its own).
         """
         self.store = RunStore(home, retention)
         if self.store.claim():  # else another process owns it: read-only, never mark its runs
             self.store.mark_interrupted()
         self.max_parallel = max(1, int(max_parallel or os.cpu_count() or 1))
+        self.cores = cores or CoreSlots(self.max_parallel)
+        self.cores.on_free(self._core_freed)
         self.snapshot_seconds = 1.0  # how often a training run refreshes its live weights
         self.curve_points = 2000  # bound on the batch-loss curve kept per run (memory and DB)
         self._loader = loader or default_loader
@@ -321,7 +326,12 @@ class RunRegistry:
     # -- scheduling --------------------------------------------------------------------------
     def _pump(self) -> None:
         """Start queued runs (FIFO) while a slot is free. Caller holds self._lock."""
-        while self._queue and len(self._running) < self.max_parallel and not self._closed:
+        while (
+            self._queue
+            and len(self._running) < self.max_parallel
+            and not self._closed
+            and self.cores.take()
+        ):
             run_id = self._queue.popleft()
             self._running.add(run_id)
             thread = threading.Thread(
@@ -342,8 +352,12 @@ class RunRegistry:
             self._check_end_saved(live)
             with self._lock:
                 self._running.discard(run_id)
-                self._pump()
+                self.cores.give()  # its listener (_core_freed) starts the next queued run
                 self._evict()
+
+    def _core_freed(self) -> None:
+        with self._lock:
+            self._pump()
 
     def _check_end_saved(self, live: LiveRun) -> None:
         """Remember a final status the store could not save, to save it at the next start."""

@@ -21,8 +21,10 @@ import threading
 from multiprocessing.connection import wait
 from typing import Any
 
+from netlib.sweep import EXECUTORS
 from netlib.sweep_trial import TrialTask
 
+MAX_WORKERS = 256
 MAX_TASKS = 1000  # stop flags shared with the workers (points x seeds of one sweep)
 
 
@@ -38,7 +40,8 @@ def _worker(conn, stop_flags) -> None:
     cache: dict = {}
     while (item := conn.recv()) is not None:
         slot, task = item
-        conn.send({"kind": "start", "key": task.key, "pid": os.getpid(), "where": "local"})
+        where = f"local worker, pid {os.getpid()}"
+        conn.send({"kind": "start", "key": task.key, "pid": os.getpid(), "where": where})
         try:
             run_trial(task, conn.send, lambda s=slot: bool(stop_flags[s]), cache)
         except Exception as exc:  # noqa: BLE001 - a failed trial is recorded; the sweep goes on
@@ -155,7 +158,8 @@ def _ray_trial(task: TrialTask, dataset, events, board) -> None:
             looked["stop"] = bool(ray.get(board.stopped.remote(task.key)))
         return looked["stop"]
 
-    where = f"ray:{socket.gethostname()}"
+    node = ray.get_runtime_context().get_node_id()[:8]
+    where = f"ray node {node} on {socket.gethostname()}, pid {os.getpid()}"
     # Events go to the driver's queue from a thread of their own, in order: each put is a
     # remote call, and the training should not wait for it (it did: +20 % per trial).
     outbox: queue.SimpleQueue = queue.SimpleQueue()
@@ -281,3 +285,15 @@ class RayExecutor:
     def close(self) -> None:
         if self._owned:
             self._ray.shutdown()
+
+
+def make_executor(kind: str, workers: int | None = None, address: str = ""):
+    """The executor a sweep asked for: "local" (worker processes here) or "ray" (the cluster at
+    address, or $DIGITNET_RAY_ADDRESS, or a runtime of its own on this machine)."""
+    if kind not in EXECUTORS:
+        raise ValueError(f"executor {kind!r}: use one of {', '.join(EXECUTORS)}")
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise ValueError(f"workers {workers}: use 1..{MAX_WORKERS}")
+    if kind == "ray":
+        return RayExecutor(address=address.strip() or None, workers=workers)
+    return LocalExecutor(workers)

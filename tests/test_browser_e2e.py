@@ -346,3 +346,32 @@ def test_build_watch_and_dissect_a_cnn_in_a_real_browser(tmp_path):
         body = page.inner_text("body")
         assert "Run A test accuracy" in body and "Run B test accuracy" in body
         assert page.errors == [], page.errors
+
+
+SWEEP_FILLS_JS = """() => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const raw = (gd.layout && gd.layout.title && gd.layout.title.text) || '';
+    if (raw.replace(/<[^>]+>/g, '').startsWith("Each point's curve"))
+      return (gd.data || []).filter((t) => t.fill === 'toself').length;
+  }
+  return -1;
+}"""
+
+
+def test_a_sweep_runs_on_its_page_with_seed_bands(tmp_path):
+    """The Sweep page's default sweep (two axes, two seeds a point) on the 8x8 digits: it
+    finishes, shows one seed band per point and the verdict; the screenshot is the README's."""
+    require_browser()
+    DOCS.mkdir(exist_ok=True)
+    with dashboard_server(tmp_path / "home") as url, browser_page() as page:
+        page.goto(url)
+        page.get_by_text("Train a network").first.wait_for(timeout=30_000)
+        _goto_page(page, "Sweep")
+        page.get_by_role("button", name="Start the sweep").click()
+        page.get_by_text("· finished on local").first.wait_for(timeout=600_000)
+        page.wait_for_function(f"() => ({SWEEP_FILLS_JS})() === 6", timeout=60_000)
+        page.get_by_text("Best: ").first.wait_for(timeout=10_000)
+        page.wait_for_timeout(1500)
+        assert_no_exception_shown(page)
+        page.screenshot(path=str(DOCS / "sweep-page.png"), full_page=True)
+        assert page.errors == [], page.errors

@@ -67,6 +67,10 @@ SAMPLE_CALLS = {
     "receptive_fields": lambda f: f(np.ones((9, 2)), [1, 0], (3, 3), ["u1", "u0"]),
     "stack_diagram": lambda f: f([("input", (1, 4, 4), 0, 0), ("dense8", (8,), 136, 128)]),
     "layer_maps_figure": lambda f: f([("0. conv", np.ones((2, 3, 3)), np.ones((2, 3, 3)))], "m"),
+    "seed_bands": lambda f: f({"lr=0.1": {1: [0.5, 0.6]}}, "acc"),
+    "objective_by_setting": lambda f: f(
+        [{"name": "lr", "log": True}], [{"values": {"lr": 0.1}, "seeds": [0.5]}], "a"
+    ),
 }
 
 

@@ -178,3 +178,18 @@ def test_every_trial_is_a_normal_run_of_the_store(tmp_path):
         scored = evaluate(net, ds.test_images, ds.test_labels, ds.max_value)
         assert scored.accuracy == pytest.approx(run.final_test_acc)
     store.close()
+
+
+def test_a_long_trial_sends_its_first_log_spaced_best_and_last_weights_only():
+    """The driver (the dashboard's process) stores every trial: a 1,000-epoch trial sends
+    about 40 models, always the first 10, every new best and the last."""
+    from netlib.sweep_trial import WeightsSchedule
+
+    schedule = WeightsSchedule(1000)
+    scores = {e: 0.5 for e in range(1, 1001)} | {400: 0.6, 401: 0.6, 700: 0.7}
+    sent = [e for e in range(1, 1001) if schedule.wants(e, scores[e])]
+    assert sent[:10] == list(range(1, 11)) and sent[-1] == 1000
+    assert {400, 700} <= set(sent) and 401 not in sent
+    assert 20 <= len(sent) <= 45
+    gaps = [b / a for a, b in zip(sent[10:], sent[11:], strict=False)]
+    assert max(gaps) < 1.6  # log-spaced: no long stretch without weights

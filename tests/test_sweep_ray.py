@@ -52,7 +52,7 @@ def test_a_stopped_trial_on_ray_ends_between_batches(ray_executor):
     while not any(e["kind"] == "epoch" for e in events):  # it is training
         if event := ray_executor.next_event(1.0):
             events.append(event)
-    assert events[0]["kind"] == "start" and events[0]["where"].startswith("ray:")
+    assert events[0]["kind"] == "start" and events[0]["where"].startswith("ray node ")
     ray_executor.stop((90, 0))
     end = None
     while end is None:
@@ -72,3 +72,22 @@ def test_the_command_line_runs_a_sweep_on_ray():
     assert proc.returncode == 0, proc.stderr[-2000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["executor"] == "ray" and len(result["points"]) == 2
+
+
+def test_a_dashboard_sweep_on_ray_records_where_each_trial_ran(ray_executor, tmp_path):
+    """The Sweep page's path: SweepJobs with the ray executor (on the runtime above), each
+    trial a stored run, its row naming the Ray node and process it ran in."""
+    from runlayer.store import RunStore
+    from runlayer.sweep_jobs import SweepJobs
+
+    store = RunStore(tmp_path / "home")
+    jobs = SweepJobs(store, workers=2)
+    plan = SweepPlan(BASE.replace(epochs=2), tuple(parse_axes(["lr=0.1|0.5"])), seeds=1)
+    sweep_id = jobs.start(plan, "sweep on ray", "ray")
+    assert jobs.wait(600)
+    snap = jobs.snapshot(sweep_id)
+    assert snap.info.state == "finished" and snap.info.executor == "ray", snap.info.reason
+    assert snap.trials["finished"] == 2
+    assert all(t.place.startswith("ray node ") for t in snap.rows)
+    assert {r.status for r in store.list_runs()} == {"finished"}
+    store.close()
