@@ -51,8 +51,11 @@ def status_line(snap: LiveSnapshot) -> str:
 
 def progress_text(snap: LiveSnapshot) -> str:
     if snap.status == RunStatus.QUEUED:
-        pos = f" (#{snap.queue_position} in line)" if snap.queue_position else ""
-        return f"waiting for a free core{pos}"
+        why = [f"#{snap.queue_position} in line"] if snap.queue_position else []
+        if snap.sweep_cores:
+            cores = "1 core" if snap.sweep_cores == 1 else f"{snap.sweep_cores} cores"
+            why.append(f"a sweep holds {cores}; its next trial waits for this run")
+        return "waiting for a free core" + (f" ({'; '.join(why)})" if why else "")
     if snap.status == "loading":
         total = f" of {snap.load_total / 1e6:.1f} MB" if snap.load_total else ""
         return f"loading data {snap.load_file} {snap.load_done / 1e6:.1f} MB{total}"

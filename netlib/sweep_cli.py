@@ -60,11 +60,12 @@ def build_plan(args: argparse.Namespace, base) -> SweepPlan:
     )
 
 
-def make_executor(args: argparse.Namespace):
+def make_executor(args: argparse.Namespace, datasets=None):
     from runlayer import sweep_exec
 
     try:
-        return sweep_exec.make_executor(args.executor, args.workers, args.ray_address or "")
+        address = args.ray_address or ""
+        return sweep_exec.make_executor(args.executor, args.workers, address, datasets)
     except ValueError as exc:
         raise ConfigError(f"--{exc}") from None
 
@@ -76,10 +77,10 @@ def run_sweep_command(args: argparse.Namespace, base, out=sys.stdout) -> int:
 
     plan = build_plan(args, base)
     try:  # a missing or damaged data set is one line now, not a failure in every trial
-        load_dataset(plan.base.dataset, mnist_dir=args.mnist_dir)
+        dataset = load_dataset(plan.base.dataset, mnist_dir=args.mnist_dir)
     except DataError as exc:
         raise ConfigError(" ".join(str(exc).split())) from None
-    executor = make_executor(args)
+    executor = make_executor(args, {(plan.base.dataset, args.mnist_dir): dataset})
     try:
         outcome = run_sweep(plan, executor, mnist_dir=args.mnist_dir)
     finally:

@@ -31,6 +31,7 @@ class LiveSnapshot:
     status: RunStatus  # never INTERRUPTED: that is what a dead server leaves in the store
     reason: str
     queue_position: int | None  # 1 = next to start, while queued
+    sweep_cores: int  # while queued: the cores a sweep's trials hold (the wait's reason)
     load_done: int  # bytes downloaded so far, while loading data
     load_total: int | None
     load_file: str
@@ -94,7 +95,8 @@ class LiveRun:
         self._window: tuple[float, int] | None = None  # (time, step) the rate is measured from
         self._batch_size = 0
         self._fields = dict(
-            name=name, status=RunStatus.QUEUED, reason="", queue_position=None, load_done=0,
+            name=name, status=RunStatus.QUEUED, reason="", queue_position=None, sweep_cores=0,
+            load_done=0,
             load_total=None, load_file="", epoch=0, epochs=config.epochs, batch=0, batches=0,
             step=0, samples_per_sec=None, eta_seconds=None, lr=config.lr, best_epoch=None,
             created=time.time(), started=None, ended=None,
@@ -169,9 +171,9 @@ class LiveRun:
         with self._lock:
             self._fields["name"] = name
 
-    def set_queue_position(self, position: int | None) -> None:
+    def set_queue_position(self, position: int | None, sweep_cores: int = 0) -> None:
         with self._lock:
-            self._fields["queue_position"] = position
+            self._fields.update(queue_position=position, sweep_cores=sweep_cores)
 
     def loading_progress(self, done: int, total: int | None = None, name: str = "") -> None:
         """The data loader's progress callback: bytes done / total of the file being fetched."""

@@ -339,8 +339,9 @@ class RunRegistry:
             )
             self._threads[run_id] = thread
             thread.start()
+        elsewhere = max(0, self.cores.taken - len(self._running))  # a sweep's trials
         for position, run_id in enumerate(self._queue, start=1):
-            self._live[run_id].set_queue_position(position)
+            self._live[run_id].set_queue_position(position, elsewhere)
 
     def _work(self, run_id: str) -> None:
         with self._lock:

@@ -209,7 +209,9 @@ class RayExecutor:
 
     where = "ray"
 
-    def __init__(self, address: str | None = None, workers: int | None = None) -> None:
+    def __init__(
+        self, address: str | None = None, workers: int | None = None, datasets=None
+    ) -> None:
         try:
             import ray
             from ray.util.queue import Queue
@@ -242,6 +244,8 @@ class RayExecutor:
         ready = ray.remote(num_cpus=1)(_ray_ready)
         ray.get([ready.remote() for _ in range(self.workers)])
         self._data: dict[tuple, Any] = {}  # (dataset, mnist_dir) -> its object ref
+        for key, dataset in (datasets or {}).items():  # already loaded by the caller: not twice
+            self._data[key] = ray.put(dataset)
         self._refs: dict[Any, tuple[int, int]] = {}
 
     def _dataset(self, task: TrialTask):
@@ -287,13 +291,15 @@ class RayExecutor:
             self._ray.shutdown()
 
 
-def make_executor(kind: str, workers: int | None = None, address: str = ""):
+def make_executor(kind: str, workers: int | None = None, address: str = "", datasets=None):
     """The executor a sweep asked for: "local" (worker processes here) or "ray" (the cluster at
-    address, or $DIGITNET_RAY_ADDRESS, or a runtime of its own on this machine)."""
+    address, or $DIGITNET_RAY_ADDRESS, or a runtime of its own on this machine). `datasets`
+    maps (name, mnist_dir) to a data set the caller already loaded, so Ray ships that one
+    instead of loading it again (local workers load their own, once per process)."""
     if kind not in EXECUTORS:
         raise ValueError(f"executor {kind!r}: use one of {', '.join(EXECUTORS)}")
     if workers is not None and not 1 <= workers <= MAX_WORKERS:
         raise ValueError(f"workers {workers}: use 1..{MAX_WORKERS}")
     if kind == "ray":
-        return RayExecutor(address=address.strip() or None, workers=workers)
+        return RayExecutor(address=address.strip() or None, workers=workers, datasets=datasets)
     return LocalExecutor(workers)

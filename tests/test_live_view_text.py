@@ -35,6 +35,11 @@ def test_a_finished_run_has_no_eta(snap):
 def test_queued_and_loading_runs_say_what_they_wait_for(snap):
     queued = dataclasses.replace(snap, queue_position=2)
     assert progress_text(queued) == "waiting for a free core (#2 in line)"
+    behind_a_sweep = dataclasses.replace(snap, queue_position=1, sweep_cores=2)
+    assert progress_text(behind_a_sweep) == (
+        "waiting for a free core (#1 in line; a sweep holds 2 cores; "
+        "its next trial waits for this run)"
+    )
     loading = dataclasses.replace(
         snap, status="loading", load_done=3_000_000, load_total=12_000_000, load_file="x.gz"
     )

@@ -210,7 +210,8 @@ def test_a_single_run_gets_the_next_free_core_while_a_sweep_holds_them(tmp_path)
     sweep_id = jobs.start(p, "sweep c")
     wait_until(lambda: cores.taken == 2, "the sweep holding both cores")
     run_id = registry.start(BASE.replace(epochs=1))
-    assert registry.snapshot(run_id).status == "queued"
+    queued = registry.snapshot(run_id)
+    assert queued.status == "queued" and queued.sweep_cores == 2  # the wait says why
     wait_until(lambda: registry.snapshot(run_id).status != "queued", "the single run starting")
     running_trials = jobs.snapshot(sweep_id).trials["running"]
     assert running_trials <= 1  # the sweep kept to the other core

@@ -91,3 +91,25 @@ def test_a_dashboard_sweep_on_ray_records_where_each_trial_ran(ray_executor, tmp
     assert all(t.place.startswith("ray node ") for t in snap.rows)
     assert {r.status for r in store.list_runs()} == {"finished"}
     store.close()
+
+
+def test_a_data_set_the_caller_loaded_is_shipped_without_loading_it_again(
+    ray_executor, monkeypatch
+):
+    """The command line checks the data set before the sweep; Ray ships that same copy."""
+    import numpy as np
+
+    import netlib.data.catalog as catalog
+
+    loaded = catalog.load_dataset("digits-8x8")
+    executor = RayExecutor(workers=2, datasets={("digits-8x8", None): loaded})
+
+    def must_not_load(*args, **kwargs):
+        raise AssertionError("the data set was loaded a second time")
+
+    monkeypatch.setattr(catalog, "load_dataset", must_not_load)
+    ref = executor._dataset(TrialTask((0, 0), BASE.to_dict(), "accuracy"))
+    shipped = executor._ray.get(ref)
+    assert np.array_equal(shipped.train_images, loaded.train_images)
+    executor.close()  # not its runtime (the fixture's): the runtime stays up
+    assert executor._ray.is_initialized()
