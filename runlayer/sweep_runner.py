@@ -118,18 +118,21 @@ def run_sweep(
         if p.result.state not in FINAL_POINT_STATES:
             queue_seeds(p, [s for s in range(plan.seeds) if s not in p.ended])
     stopped = False
+    planned = plan.points_planned
     try:
         while True:
             if should_stop():
                 stopped = True
                 break
-            if not pending and in_flight < executor.workers and len(points) < plan.points_planned:
-                queue_seeds(begin(), range(plan.seeds))
-            while pending and in_flight < executor.workers and cores.take():
+            while True:  # every free worker busy before waiting (not one per event heard)
+                if not pending and in_flight < executor.workers and len(points) < planned:
+                    queue_seeds(begin(), range(plan.seeds))
+                if not (pending and in_flight < executor.workers and cores.take()):
+                    break
                 executor.submit(pending.popleft())
                 in_flight += 1
             if in_flight == 0 and not pending:
-                if len(points) >= plan.points_planned:
+                if len(points) >= planned:
                     break
                 continue
             event = executor.next_event(WAIT)

@@ -193,3 +193,37 @@ def test_a_long_trial_sends_its_first_log_spaced_best_and_last_weights_only():
     assert 20 <= len(sent) <= 45
     gaps = [b / a for a, b in zip(sent[10:], sent[11:], strict=False)]
     assert max(gaps) < 1.6  # log-spaced: no long stretch without weights
+
+
+class Silent:
+    """An executor whose trials report nothing until the sweep waits on it: it records how
+    many trials were out when the driver first waited, then ends each one it is asked about."""
+
+    workers, where = 3, "test"
+
+    def __init__(self) -> None:
+        self.out: list = []
+        self.out_at_first_wait: int | None = None
+
+    def submit(self, task) -> None:
+        self.out.append(task)
+
+    def next_event(self, timeout: float):
+        if self.out_at_first_wait is None:
+            self.out_at_first_wait = len(self.out)
+        if not self.out:
+            return None
+        task = self.out.pop(0)
+        return {"kind": "end", "key": task.key, "status": "failed", "reason": "not run"}
+
+    def stop(self, key) -> None:
+        pass
+
+
+def test_the_driver_fills_every_free_worker_before_it_waits_for_an_event():
+    """One seed per point: every point is its own trial. A Ray trial's first event comes
+    later than a local one's, and the second worker sat idle that long (0.3 s per sweep)."""
+    silent = Silent()
+    outcome = run_sweep(plan(["hidden=8|16|24|32"], seeds=1), silent)
+    assert silent.out_at_first_wait == 3
+    assert len(outcome.trials) == 4
