@@ -201,21 +201,30 @@ def test_deleting_a_sweep_deletes_its_trials_runs_and_refuses_while_it_runs(tmp_
 
 
 def test_a_single_run_gets_the_next_free_core_while_a_sweep_holds_them(tmp_path):
-    """Two cores, a sweep using both: a single run started meanwhile queues, then takes the
-    first core a trial gives back, before the sweep can take it again."""
+    """Two cores, a sweep holding both (its trials held at a gate): a single run started
+    meanwhile queues and says why, then takes the first core a trial gives back, before the
+    sweep can take it again."""
     cores = CoreSlots(2)
     registry = RunRegistry(tmp_path / "home", max_parallel=2, cores=cores)
-    jobs = SweepJobs(registry.store, workers=2, cores=cores, executor_factory=local)
-    p = plan(["hidden=8|16|24|32"], seeds=1, trials=4)
-    sweep_id = jobs.start(p, "sweep c")
+    gated: list[Gated] = []
+
+    def factory(kind, workers, address):
+        gated.append(Gated(workers))
+        return gated[-1]
+
+    jobs = SweepJobs(registry.store, workers=2, cores=cores, executor_factory=factory)
+    sweep_id = jobs.start(plan(["hidden=8|16|24|32"], seeds=1, trials=4), "sweep c")
     wait_until(lambda: cores.taken == 2, "the sweep holding both cores")
-    run_id = registry.start(BASE.replace(epochs=1))
+    run_id = registry.start(BASE.replace(epochs=5000))  # it trains until it is stopped
     queued = registry.snapshot(run_id)
     assert queued.status == "queued" and queued.sweep_cores == 2  # the wait says why
+    gated[0].gate.release()  # one trial runs, ends and gives its core back
     wait_until(lambda: registry.snapshot(run_id).status != "queued", "the single run starting")
-    running_trials = jobs.snapshot(sweep_id).trials["running"]
-    assert running_trials <= 1  # the sweep kept to the other core
-    assert registry.wait(run_id, PATIENCE) == "finished"
+    assert cores.taken == 2  # the single run and the sweep's other trial, still held
+    assert gated[0].started == 1 and len(gated[0].held) == 1  # no third trial took a core
+    registry.stop(run_id)
+    assert registry.wait(run_id, PATIENCE) == "stopped"
+    gated[0].gate.release(3)
     assert jobs.wait(PATIENCE)
     assert jobs.snapshot(sweep_id).trials["finished"] == 4 and cores.taken == 0
     registry.shutdown()
