@@ -108,6 +108,8 @@ def run_trial(
                 message["row"] = {f: getattr(event, f) for f in ROW_FIELDS}
                 cm = event.test_confusion
                 message["confusion"] = None if cm is None else cm.tolist()
+                pred = event.test_predictions
+                message["predictions"] = None if pred is None else pred.tobytes()
                 score = event.val_acc if event.val_acc is not None else event.test_acc
                 if schedule.wants(event.epoch, score):
                     meta = {**cache["meta"], "epoch": event.epoch, "val_acc": event.val_acc,

@@ -54,6 +54,7 @@ class EpochEvent:
     test_loss: float | None
     test_acc: float | None
     test_confusion: np.ndarray | None
+    test_predictions: np.ndarray | None  # (n_test,) uint8 predicted classes: sample histories
     lr: float
     epoch_seconds: float  # training time of this epoch (no evaluation)
     train_seconds: float  # training time since the start (no evaluation)
@@ -284,22 +285,23 @@ class Trainer:
         self.current_lr = scheduled * self._lr_scale
         return self.current_lr
 
-    def _evaluate(
-        self, x: np.ndarray, y: np.ndarray
-    ) -> tuple[float | None, float | None, np.ndarray | None]:
+    def _evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple:
+        """(loss, accuracy, confusion matrix, predicted classes), all None without samples."""
         if len(y) == 0:
-            return None, None, None
+            return None, None, None, None
         logits = self._sharded.logits(x) if self._sharded is not None else self.net.logits(x)
         loss, _ = self._loss.value_and_grad(logits, y)
         pred = logits.argmax(axis=1)
-        return loss, float((pred == y).mean()), confusion_matrix(y, pred, self.data.num_classes)
+        cm = confusion_matrix(y, pred, self.data.num_classes)
+        small = pred.astype(np.uint8) if self.data.num_classes <= 256 else None
+        return loss, float((pred == y).mean()), cm, small
 
     def _epoch_event(self, epoch0, step, train_loss, train_acc, epoch_seconds, train_seconds):
         d = self.data
-        val_loss, val_acc, _ = self._evaluate(d.x_val, d.y_val)
-        test_loss = test_acc = cm = None
+        val_loss, val_acc, _, _ = self._evaluate(d.x_val, d.y_val)
+        test_loss = test_acc = cm = pred = None
         if self.evaluate_test:
-            test_loss, test_acc, cm = self._evaluate(d.x_test, d.y_test)
+            test_loss, test_acc, cm, pred = self._evaluate(d.x_test, d.y_test)
         return EpochEvent(
             epoch=epoch0 + 1,
             epochs=self.config.epochs,
@@ -311,6 +313,7 @@ class Trainer:
             test_loss=test_loss,
             test_acc=test_acc,
             test_confusion=cm,
+            test_predictions=pred,
             lr=self.current_lr,
             epoch_seconds=epoch_seconds,
             train_seconds=train_seconds,

@@ -1,8 +1,8 @@
 """Every run in one SQLite file (WAL) plus its weight files: the history the pages read.
 
 Page API (read): list_runs, get_run, epoch_metrics, batch_losses, confusion, confusions,
-saved_epochs, load_weights. Page API (write): rename, delete. The rest is written by the
-training threads. One connection behind a lock: safe from any thread, and a reader never sees
+predictions, saved_epochs, load_weights. Page API (write): rename, delete. The rest is written
+by the training threads. One connection behind a lock: safe from any thread, and a reader never sees
 half of a write.
 """
 
@@ -21,7 +21,7 @@ import numpy as np
 from netlib.config import NetConfig
 from netlib.modelfile import load_model, save_model
 from netlib.nets import Network
-from runlayer import manifest, paths
+from runlayer import manifest, paths, predictions
 from runlayer.errors import DamagedStoreError, RunError, RunNotFoundError, StoreError
 from runlayer.ownership import DirectoryLock
 from runlayer.records import (
@@ -228,15 +228,31 @@ class RunStore:
         try:
             size = paths.epoch_path(self.home, run_id, last).stat().st_size
             best_file = paths.best_path(self.home, run_id)
-            extra = 0  # best.npz costs nothing extra when it is a link to an epoch file
+            extra = predictions.size_of(folder)  # the test predictions share the budget
             if best_file.is_file() and best_file.stat().st_nlink == 1:
-                extra = best_file.stat().st_size
+                extra += best_file.stat().st_size  # nothing extra when it links an epoch
             keep = self.retention.keep(saved, best, last, size, extra)
             for epoch in sorted(set(saved) - set(keep)):
                 paths.epoch_path(self.home, run_id, epoch).unlink(missing_ok=True)
         except OSError as exc:
             raise StoreError(f"could not thin the checkpoints of run {run_id}: {exc}") from exc
         return keep
+
+    def save_predictions(self, run_id: str, epoch: int, predicted: np.ndarray) -> bool:
+        """One epoch's predicted class per test sample (runlayer/predictions.py); False when
+        the run's share of the disk budget for them is full."""
+        self._require_owner()
+        folder = paths.run_dir(self.home, run_id)
+        return predictions.write_epoch(folder, epoch, predicted, self.retention.budget_bytes)
+
+    def predictions(self, run_id: str) -> np.ndarray | None:
+        """(epochs, test samples) uint8 predicted classes, or None when none were kept."""
+        if not paths.is_run_id(run_id):
+            return None
+        folder = paths.run_dir(self.home, run_id)
+        # A budget lowered since the run wrote its file must not hide it: READ_CAP bounds it.
+        share = self.retention.budget_bytes // predictions.SHARE
+        return predictions.read_all(folder, max(share, predictions.READ_CAP))
 
     def disk_usage(self, run_id: str) -> tuple[int, int]:
         """(bytes, epoch checkpoints) of a run's folder, each file once (links share bytes)."""

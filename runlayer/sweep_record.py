@@ -15,6 +15,8 @@ import contextlib
 import math
 import time
 
+import numpy as np
+
 from netlib.config import NetConfig
 from netlib.modelfile import parse_model
 from netlib.sweep import PointResult, describe
@@ -116,6 +118,9 @@ class SweepRecorder:
             best_score, best_row = score, row
             self._best[key] = (score, row)
             self.store.save_best(run_id, *model, epoch=epoch)
+        if event.get("predictions"):  # one byte per test sample: the sample histories
+            predicted = np.frombuffer(event["predictions"], np.uint8)
+            self.store.save_predictions(run_id, epoch, predicted)
         self.store.add_epoch(
             run_id,
             row,

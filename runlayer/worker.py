@@ -70,6 +70,8 @@ class Recorder:
             self.best_score, self.best_epoch = score, e.epoch
             self.best_net, self.best_row = e.net, row
             self.store.save_best(self.run_id, e.net, self.config, meta, epoch=e.epoch)
+        if e.test_predictions is not None:
+            self.store.save_predictions(self.run_id, e.epoch, e.test_predictions)
         self.flush()
         self.store.add_epoch(
             self.run_id,

@@ -177,6 +177,9 @@ def test_every_trial_is_a_normal_run_of_the_store(tmp_path):
         assert meta["run_id"] == run_id and config == p.config(out.points[point].point, seed)
         scored = evaluate(net, ds.test_images, ds.test_labels, ds.max_value)
         assert scored.accuracy == pytest.approx(run.final_test_acc)
+        predicted = store.predictions(run_id)  # every epoch's, for the sample histories
+        assert predicted.shape == (3, len(ds.test_labels))
+        np.testing.assert_array_equal(predicted[-1], scored.pred)
     store.close()
 
 
