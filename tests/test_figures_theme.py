@@ -71,6 +71,20 @@ SAMPLE_CALLS = {
     "objective_by_setting": lambda f: f(
         [{"name": "lr", "log": True}], [{"values": {"lr": 0.1}, "seeds": [0.5]}], "a"
     ),
+    "stage_counts": lambda f: f([0, 1, 2], [0, 0, 1], ["a", "b"]),
+    "flip_timeline": lambda f: f(np.array([[0, 1, 2]]), [7], "a", "b"),
+    "embedding_map": lambda f: f(
+        [(1, np.zeros((2, 2))), (2, np.ones((2, 2)))],
+        [0, 1],
+        ["a", "b"],
+        ["x", "y"],
+        ("pc1", "pc2"),
+        "map",
+    ),
+    "morph_curves": lambda f: f([0, 1], np.eye(2), 0, 1, ["a", "b"], flip=0.5, at=0.2),
+    "attribution_maps": lambda f: f(np.zeros((3, 3)), [("ig", np.ones(9))]),
+    "agreement_grid": lambda f: f(np.array([[True, False]]), ["run"], [1, 2]),
+    "agreement_matrix_figure": lambda f: f(np.eye(2), ["a", "b"]),
 }
 
 
