@@ -23,11 +23,12 @@ TRAIN = PageSpec("pages/train.py", "Train", "🏋️", default=True)
 DATA = PageSpec("pages/data.py", "Data", "🖼️")
 INSPECT = PageSpec("pages/inspect.py", "Inspect", "🔍")
 PAIR_LENS = PageSpec("pages/pair_lens.py", "Pair lens", "🔬")
+SAMPLES = PageSpec("pages/samples.py", "Samples", "🧬")
 RUN_DIFF = PageSpec("pages/run_diff.py", "Run vs run", "⚖️")
 DRAW = PageSpec("pages/draw.py", "Draw a digit", "✏️")
 COMPARE = PageSpec("pages/compare.py", "Compare runs", "📊")
 SWEEP = PageSpec("pages/sweep.py", "Sweep", "🧪")
-ALL = (TRAIN, DATA, INSPECT, PAIR_LENS, RUN_DIFF, DRAW, COMPARE, SWEEP)
+ALL = (TRAIN, DATA, INSPECT, PAIR_LENS, SAMPLES, RUN_DIFF, DRAW, COMPARE, SWEEP)
 
 
 def go(spec: PageSpec) -> None:

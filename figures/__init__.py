@@ -39,6 +39,7 @@ _EXPORTS = {
     "probability_bars": "figures.explain",
     "receptive_fields": "figures.weights",
     "saliency_overlay": "figures.explain",
+    "sample_from_selection": "figures.selection",
     "saliency_tiles": "figures.explain",
     "seed_bands": "figures.sweep",
     "smooth": "figures.training",

@@ -49,3 +49,19 @@ def cell_from_selection(selection) -> tuple[int, int] | None:
 def diff_cell_from_selection(selection) -> tuple[int, int, int] | None:
     """(true, pred, which) of a click on `diff_matrix_figure` (which: 0 fixed, 1 introduced)."""
     return _point_ints(selection, 3)
+
+
+def sample_from_selection(selection) -> int | None:
+    """The test-sample index (customdata) of the first clicked point of a map, else None."""
+    if not isinstance(selection, Mapping):
+        return None
+    inner = selection.get("selection", selection)
+    points = inner.get("points") if isinstance(inner, Mapping) else None
+    if not isinstance(points, list | tuple) or not points or not isinstance(points[0], Mapping):
+        return None
+    data = points[0].get("customdata")
+    if isinstance(data, list | tuple):
+        data = data[0] if data else None
+    elif isinstance(data, Mapping):
+        data = data.get("0", data.get(0))
+    return as_index(data)

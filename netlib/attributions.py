@@ -21,7 +21,7 @@ from netlib import metrics
 from netlib.nets import Network
 
 COMPLETENESS_TOLERANCE = 0.01  # |sum(attr) - (margin(x) - margin(baseline))| / |that difference|
-MAX_STEPS = 1024  # integrated gradients' path steps at most (doubling from `steps`)
+MAX_STEPS = 4096  # integrated gradients' path steps at most (doubling from `steps`)
 CHUNK = 256  # inputs per forward/backward pass
 
 
@@ -86,8 +86,10 @@ def integrated_gradients(
     steps: int = 32,
 ) -> IntegratedGradients:
     """Integrated gradients of margin a−b for one flat input x, by the midpoint rule; the
-    steps double until the attributions add up to the margin's change within 1 % (a ReLU
-    network's path is piecewise linear, so enough steps always get there) or MAX_STEPS."""
+    steps double until the attributions add up to the margin's change within 1 % or
+    MAX_STEPS. Along the path a ReLU or max-pool network's gradient jumps where a unit or a
+    pool's winner switches, so the error shrinks only as 1/steps: a small margin change next
+    to large attributions (seen: -0.06 on a CNN) needed 4,096 steps."""
     x = np.asarray(x, np.float64).reshape(-1)
     base = np.zeros_like(x) if baseline is None else np.asarray(baseline, np.float64).reshape(-1)
     ends = margins(net, np.stack([x, base]), a, b)

@@ -74,3 +74,30 @@ def aligned_maps(maps: list[np.ndarray]) -> list[np.ndarray]:
     for m in maps:
         out.append(np.asarray(m, np.float64) if not out else procrustes(out[-1], m))
     return out
+
+
+def layer_choices(net, x_one: np.ndarray) -> list[str]:
+    """What a map can show: "input (pixels)", each hidden layer (named as the other views name
+    them), "output (logits)". Its index - 1 is the `layer` of layer_features."""
+    from netlib.confusions import _hidden_outputs
+
+    hidden = [name for name, _ in _hidden_outputs(net, np.asarray(x_one).reshape(1, -1))[1]]
+    return ["input (pixels)", *hidden, "output (logits)"]
+
+
+def layer_features(net, x: np.ndarray, layer: int, chunk: int = 512) -> np.ndarray:
+    """(n, d) float32: rows x as layer `layer` sees them (-1 = the input itself, 0.. = hidden
+    layers, len(hidden) = the logits), flattened, computed in chunks of `chunk` rows."""
+    from netlib.confusions import _hidden_outputs
+
+    x = np.asarray(x)
+    if layer < 0:
+        return x.reshape(len(x), -1).astype(np.float32)
+    out = []
+    for i in range(0, len(x), chunk):
+        logits, hidden = _hidden_outputs(net, x[i : i + chunk])
+        if layer > len(hidden):
+            raise ValueError(f"layer {layer}: the network has {len(hidden)} hidden layers")
+        values = logits if layer == len(hidden) else hidden[layer][1]
+        out.append(np.asarray(values, np.float32).reshape(len(values), -1))
+    return np.concatenate(out)

@@ -110,3 +110,14 @@ def test_a_mean_baseline_needs_the_mean_image():
         at.baseline_image("mean", image())
     with pytest.raises(ValueError, match="use black or mean"):
         at.baseline_image("white", image())
+
+
+@pytest.mark.parametrize("name", [*NETWORKS, "batch norm"])
+def test_a_float32_network_in_float64_gives_the_same_outputs(name):
+    kw = NETWORKS.get(name, dict(layers="conv3k3 bn pool2 dense8", activation="relu"))
+    config = NetConfig(dataset="digits-8x8", dtype="float32", **kw)
+    net = nets.create(config, SHAPE, 10, np.random.default_rng(3))
+    twin = nets.in_float64(net, config, SHAPE)
+    x = image(4)[None, :]
+    assert twin.dtype == np.float64 and net.dtype == np.float32
+    np.testing.assert_allclose(twin.forward(x)[0], net.forward(x.astype(np.float32))[0], rtol=1e-5)

@@ -48,3 +48,20 @@ def test_procrustes_undoes_a_rotation_and_a_reflection():
     np.testing.assert_allclose(maps[2], ref, atol=1e-10)
     with pytest.raises(ValueError, match="differ"):
         procrustes(ref, ref[:10])
+
+
+def test_layer_features_are_each_layers_outputs_flattened():
+    from netlib import nets
+    from netlib.config import NetConfig
+    from netlib.embedding import layer_choices, layer_features
+
+    config = NetConfig(dataset="digits-8x8", layers="conv2k3 dense5", dtype="float64")
+    net = nets.create(config, (8, 8), 10, np.random.default_rng(0))
+    x = np.random.default_rng(1).random((7, 64))
+    names = layer_choices(net, x[0])
+    assert names[0] == "input (pixels)" and names[-1] == "output (logits)"
+    assert layer_features(net, x, -1).shape == (7, 64)
+    np.testing.assert_allclose(layer_features(net, x, len(names) - 2), net.forward(x)[0], rtol=1e-6)
+    first = layer_features(net, x, 0, chunk=3)  # chunks give the same rows
+    np.testing.assert_allclose(first, layer_features(net, x, 0, chunk=100))
+    assert first.shape[0] == 7 and first.shape[1] % 2 == 0  # two channels' maps, flattened
