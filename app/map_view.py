@@ -8,7 +8,8 @@ import numpy as np
 import streamlit as st
 
 import figures
-from app import navigation, tab_state
+from app import navigation, state, tab_state
+from app.fragments import live_fragment
 from app.run_picker import Inspection
 from netlib import embedding, morph
 from netlib.training_data import scale_images
@@ -60,6 +61,40 @@ def _frames(store, inspection, epochs, layer, how, a, b, index) -> list[tuple[in
     ]
 
 
+def _tsne_frames(inspection: Inspection, layer: int, index: np.ndarray):
+    """The t-SNE map of this epoch, or None while it is computed (a progress bar that polls,
+    then reruns the page) or when it failed (said once)."""
+    epoch = inspection.epoch
+    key = (inspection.record.id, epoch, layer, len(index))
+    x = _inputs(inspection, index)
+    job = state.get_embeddings().request(
+        key, lambda: embedding.layer_features(inspection.net, x, layer)
+    )
+    if job.state == "failed":
+        st.warning(f"No t-SNE map: {job.error}")
+        return None
+    if job.state == "running":
+        _tsne_progress(job)
+        return None
+    label = inspection.record.best_epoch if epoch == "best" else epoch
+    return [(int(label or 0), job.result)]
+
+
+@live_fragment(1.0)
+def _tsne_progress_body() -> None:
+    job = st.session_state.get("map_tsne_job")
+    if job is None:
+        return
+    st.progress(job.progress, text=f"t-SNE of the test samples… {job.progress:.0%}")
+    if job.state != "running":
+        st.rerun()
+
+
+def _tsne_progress(job) -> None:
+    st.session_state["map_tsne_job"] = job
+    _tsne_progress_body()
+
+
 def _remember_click() -> None:
     picked = figures.sample_from_selection(st.session_state.get(MAP_KEY))
     if picked is not None:
@@ -78,44 +113,44 @@ def map_view(store, inspection: Inspection, a: int, b: int) -> None:
         format_func=choices.__getitem__,
         key="map_layer",
     )
-    how = c2.radio(
-        "Projection",
-        ["pca", "pair"],
-        horizontal=True,
-        key="map_how",
-        format_func={"pca": "PCA", "pair": f"{names[a]} ↔ {names[b]} axis"}.get,
-    )
+    projections = {"pca": "PCA", "pair": f"{names[a]} ↔ {names[b]} axis", "tsne": "t-SNE"}
+    how = c2.radio("Projection", list(projections), horizontal=True, key="map_how",
+                   format_func=projections.get)  # fmt: skip
     colour_by = c3.radio("Colour by", ["true", "predicted"], horizontal=True, key="map_colour")
     animate = st.toggle("Animate over the saved epochs", key="map_animate")
     index = _subset(len(inspection.evaluation.labels))
     epochs = [inspection.epoch]
-    if animate:
+    if animate and how != "tsne":
         epochs = store.saved_epochs(inspection.record.id)[-MAX_FRAMES:] or [inspection.epoch]
-    try:
-        frames = _frames(store, inspection, epochs, layer - 1, how, a, b, index)
-    except ValueError as exc:  # e.g. a class of the pair missing from the test set
-        st.warning(f"No map: {exc}.")
-        return
+    if how == "tsne":
+        frames = _tsne_frames(inspection, layer - 1, index)
+        if frames is None:
+            return
+    else:
+        try:
+            frames = _frames(store, inspection, epochs, layer - 1, how, a, b, index)
+        except ValueError as exc:  # e.g. a class of the pair missing from the test set
+            st.warning(f"No map: {exc}.")
+            return
     ev = inspection.evaluation
     colour = (ev.labels if colour_by == "true" else ev.pred)[index]
     hover = [f"#{i}: true {names[ev.labels[i]]}, predicted {names[ev.pred[i]]}" for i in index]
-    axes = (
-        ("PC 1", "PC 2")
-        if how == "pca"
-        else (f"0 = the {names[a]}s' centre, 1 = the {names[b]}s'", "the rest's main direction")
-    )
+    axes = {
+        "pca": ("PC 1", "PC 2"),
+        "pair": (f"0 = the {names[a]}s' centre, 1 = the {names[b]}s'", "the rest's main direction"),
+        "tsne": ("t-SNE 1", "t-SNE 2"),
+    }[how]
     title = f"Test samples as {choices[layer]} sees them"
     fig = figures.embedding_map(frames, colour, names, hover, axes, title)
     st.plotly_chart(fig, key=MAP_KEY, on_select=_remember_click, selection_mode="points")
-    st.caption(
-        f"{len(index):,} test samples. Click a point to see it below. "
-        + (
-            "PCA of the layer's values; each epoch rotated onto the one before (Procrustes)."
-            if how == "pca"
-            else f"Samples near the middle of the x axis sit between the "
-            f"{names[a]}s and the {names[b]}s in this layer."
-        )
-    )
+    how_read = {
+        "pca": "PCA of the layer's values; each epoch rotated onto the one before (Procrustes).",
+        "pair": f"Samples near the middle of the x axis sit between the {names[a]}s and the "
+        f"{names[b]}s in this layer.",
+        "tsne": "t-SNE (openTSNE) keeps near neighbours near: distances between clusters mean "
+        "little, and each epoch's map is its own (no animation).",
+    }[how]
+    st.caption(f"{len(index):,} test samples. Click a point to see it below. {how_read}")
     chosen = st.session_state.get(SELECTED_KEY)
     if chosen is not None and 0 <= chosen < len(ev.labels):
         _selected(inspection, int(chosen))

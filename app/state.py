@@ -11,6 +11,7 @@ import streamlit as st
 
 from app.figure_cache import FigureCache
 from netlib.blas import blas_threads
+from runlayer.embed_jobs import EmbeddingJobs
 from runlayer.errors import DamagedStoreError, StoreError
 from runlayer.paths import default_home
 from runlayer.rebuild import set_aside_database
@@ -108,3 +109,9 @@ def _shared_sweeps(_registry: RunRegistry) -> SweepJobs:
 def get_sweeps() -> SweepJobs:
     """The server's sweeps, recording their trials in the registry's store."""
     return _shared_sweeps(get_registry())
+
+
+@st.cache_resource
+def get_embeddings() -> EmbeddingJobs:
+    """The server's slow maps (t-SNE), computed off the page thread (runlayer/embed_jobs.py)."""
+    return EmbeddingJobs()

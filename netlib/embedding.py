@@ -101,3 +101,35 @@ def layer_features(net, x: np.ndarray, layer: int, chunk: int = 512) -> np.ndarr
         values = logits if layer == len(hidden) else hidden[layer][1]
         out.append(np.asarray(values, np.float32).reshape(len(values), -1))
     return np.concatenate(out)
+
+
+TSNE_ITERATIONS = (250, 500)  # early exaggeration, then the rest (openTSNE's defaults)
+
+
+def tsne_2d(features: np.ndarray, progress=None, seed: int = 0) -> np.ndarray:
+    """(n, 2) t-SNE map by openTSNE (an optional install: requirements-embed.txt), one thread.
+    progress(fraction) hears how far it is; returning True from it stops the fit early
+    (the map so far is returned). ImportError names the install when openTSNE is missing."""
+    try:
+        from openTSNE import TSNE
+    except ImportError:
+        raise ImportError("t-SNE needs openTSNE: pip install -r requirements-embed.txt") from None
+    f = _features(features).astype(np.float64)
+    early, rest = TSNE_ITERATIONS
+    every = 25
+    calls = {"n": 0}
+
+    def heard(iteration, error, embedding) -> bool:  # called every `every` iterations
+        calls["n"] += 1
+        return bool(progress(min(1.0, calls["n"] * every / (early + rest)))) if progress else False
+
+    tsne = TSNE(
+        perplexity=min(30.0, max(2.0, (len(f) - 1) / 3)),
+        n_iter=rest,
+        early_exaggeration_iter=early,
+        n_jobs=1,
+        random_state=seed,
+        callbacks=[heard],
+        callbacks_every_iters=every,
+    )
+    return np.asarray(tsne.fit(f))

@@ -100,6 +100,7 @@ def new_app(home: Path, monkeypatch) -> AppTest:
 def close_app() -> None:
     """Stop the registry's training threads and drop the caches (fixture teardown)."""
     state.get_sweeps().shutdown()
+    state.get_embeddings().shutdown()
     state.get_registry().shutdown()
     clear_caches()
 

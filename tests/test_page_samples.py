@@ -6,7 +6,7 @@ The `home`, `app` and `empty_app` fixtures (conftest.py) train and open the RUNS
 
 import numpy as np
 import pytest
-from apptest_helpers import TINY, array, chart, evaluated, goto, subset
+from apptest_helpers import TINY, array, chart, evaluated, goto, poll_page, subset
 from streamlit.testing.v1 import AppTest
 
 from app import map_view, navigation, run_picker, state, tab_state
@@ -78,6 +78,25 @@ def test_the_pair_axis_map_places_each_sample_as_the_engine_does(app, home, name
     }
     assert len(shown) == len(labels)
     np.testing.assert_allclose([shown[i] for i in range(len(labels))], ax, rtol=1e-4, atol=1e-5)
+
+
+def test_a_tsne_map_is_computed_off_the_page_with_progress_then_shown(app, home):
+    pytest.importorskip("openTSNE")
+    open_view(app, home[1]["tiny"], "map")
+    app.radio(key="map_how").set_value("tsne").run()
+    assert not app.exception, app.exception
+    assert app.radio(key="map_how").value == "tsne", app.radio(key="map_how").value
+
+    assert poll_page(app, lambda at: _map_axis(at) == "t-SNE 1", seconds=600)
+    traces = chart(app, map_view.MAP_KEY)["data"]
+    assert sum(len(array(t["customdata"])) for t in traces) == len(subset().test_labels)
+
+
+def _map_axis(at: AppTest) -> str | None:
+    try:
+        return chart(at, map_view.MAP_KEY)["layout"]["xaxis"]["title"]["text"]
+    except (KeyError, ValueError):  # no map yet (only the progress bar)
+        return None
 
 
 def test_a_clicked_point_is_shown_and_opens_in_the_pair_lens(app, home):
