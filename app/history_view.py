@@ -8,9 +8,12 @@ import numpy as np
 import streamlit as st
 
 import figures
+from app import state
 from app.plain_text import md_plain
 from app.run_picker import Inspection, pickable_runs, run_label
 from netlib import agreement, histories
+from runlayer.errors import StoreError
+from runlayer.marks import KINDS
 
 STRIP = 12  # samples per strip
 STAGE_NAMES = ("Learned early", "Learned late", "Never learned")
@@ -99,6 +102,46 @@ def histories_view(store, inspection: Inspection, a: int, b: int) -> None:
 
 
 # -- agreement across runs -------------------------------------------------------------------
+MARK_SAMPLE, MARK_KIND = "mark_sample", "mark_kind"
+NO_MARK = "no mark"
+
+
+def _marks(dataset: str) -> dict[int, str]:
+    try:
+        return state.get_marks().of(dataset)
+    except StoreError as exc:
+        st.warning(f"Your marks cannot be read: {md_plain(exc)}")
+        return {}
+
+
+def mark_samples(store, inspection: Inspection, candidates: list[int], marks: dict) -> None:
+    """Mark one of the samples every run gets wrong (or any marked one) as ambiguous or
+    mislabeled; the mark is kept beside the runs, per data set."""
+    options = sorted(set(candidates) | set(marks))
+    c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="bottom")
+    sample = c1.selectbox(
+        "Mark test sample",
+        options,
+        key=MARK_SAMPLE,
+        format_func=lambda i: f"#{i}" + (f" ({marks[i]})" if i in marks else ""),
+    )
+    kind = c2.radio("as", [*KINDS, NO_MARK], horizontal=True, key=MARK_KIND)
+    if c3.button("Save the mark", key="mark_save", disabled=not store.owned):
+        try:
+            state.get_marks().set(
+                inspection.config.dataset, int(sample), None if kind == NO_MARK else kind
+            )
+        except (StoreError, ValueError) as exc:
+            st.error(f"The mark was not saved: {md_plain(exc)}")
+        else:
+            st.rerun()
+    if not store.owned:
+        st.caption("Another dashboard owns this run folder: marks are read-only here.")
+    if marks:
+        listed = ", ".join(f"#{i} {m}" for i, m in sorted(marks.items())[:30])
+        st.caption(f"Marked on this data set: {listed}" + (" …" if len(marks) > 30 else ""))
+
+
 def _same_data_runs(store, inspection: Inspection) -> dict:
     same = [
         r for r in pickable_runs(store.list_runs()) if r.config.dataset == inspection.config.dataset
@@ -141,13 +184,18 @@ def agreement_view(store, inspection: Inspection) -> None:
     )
     everywhere = agreement.wrong_everywhere(right)
     st.markdown(f"**Wrong in every run: {len(everywhere):,}**")
+    marks = _marks(inspection.config.dataset)
     if len(everywhere):
         shown = everywhere[:24]
-        titles = [f"#{i} true {inspection.names[labels[i]]}" for i in shown]
+        titles = [
+            f"#{i} true {inspection.names[labels[i]]}" + (f" ({marks[i]})" if i in marks else "")
+            for i in shown
+        ]
         fig = figures.image_grid(
             inspection.data.test_images[shown], titles, cols=8, max_value=inspection.data.max_value
         )
         st.plotly_chart(fig, key="agree_wrong")
+        mark_samples(store, inspection, [int(i) for i in everywhere], marks)
     only = agreement.only_group_right(right, groups) if len(set(groups)) > 1 else {}
     for arch, index in only.items():
         st.markdown(

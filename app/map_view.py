@@ -134,7 +134,12 @@ def map_view(store, inspection: Inspection, a: int, b: int) -> None:
             return
     ev = inspection.evaluation
     colour = (ev.labels if colour_by == "true" else ev.pred)[index]
-    hover = [f"#{i}: true {names[ev.labels[i]]}, predicted {names[ev.pred[i]]}" for i in index]
+    images, top = inspection.data.test_images, inspection.data.max_value
+    hover = [
+        f"#{i}: true {names[ev.labels[i]]}, predicted {names[ev.pred[i]]}<br>"
+        + figures.digit_text(images[i], top)
+        for i in index
+    ]
     axes = {
         "pca": ("PC 1", "PC 2"),
         "pair": (f"0 = the {names[a]}s' centre, 1 = the {names[b]}s'", "the rest's main direction"),

@@ -7,12 +7,15 @@ across page switches are created with persist_state="session" (Streamlit 1.67+).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from app.figure_cache import FigureCache
 from netlib.blas import blas_threads
 from runlayer.embed_jobs import EmbeddingJobs
 from runlayer.errors import DamagedStoreError, StoreError
+from runlayer.marks import SampleMarks
 from runlayer.paths import default_home
 from runlayer.rebuild import set_aside_database
 from runlayer.registry import RunRegistry
@@ -115,3 +118,13 @@ def get_sweeps() -> SweepJobs:
 def get_embeddings() -> EmbeddingJobs:
     """The server's slow maps (t-SNE), computed off the page thread (runlayer/embed_jobs.py)."""
     return EmbeddingJobs()
+
+
+@st.cache_resource
+def _shared_marks(home: str) -> SampleMarks:
+    return SampleMarks(Path(home))
+
+
+def get_marks() -> SampleMarks:
+    """The marks a person put on test samples, beside the runs (runlayer/marks.py)."""
+    return _shared_marks(str(get_registry().store.home))

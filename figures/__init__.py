@@ -24,6 +24,7 @@ _EXPORTS = {
     "confusion_timeline": "figures.confusion",
     "diff_cell_from_selection": "figures.selection",
     "diff_matrix_figure": "figures.confusion",
+    "digit_text": "figures.insight",
     "embedding_map": "figures.insight",
     "flip_timeline": "figures.insight",
     "image_grid": "figures.samples",

@@ -59,6 +59,21 @@ def flip_timeline(codes, samples, a_name: str, b_name: str, height: int | None =
     return style(fig, height=height or min(900, 120 + 14 * n), title=title)
 
 
+SHADES = " ░▒▓█"
+
+
+def digit_text(image, max_value: float, size: int = 10) -> str:
+    """A digit as text for a hover label ("<br>"-separated lines of shade characters, two per
+    pixel so it looks square), shrunk to at most size x size by block averages."""
+    img = np.asarray(image, np.float64) / (max_value or 1)
+    h, w = img.shape
+    rows = np.array_split(np.arange(h), min(size, h))
+    cols = np.array_split(np.arange(w), min(size, w))
+    small = np.array([[img[np.ix_(r, c)].mean() for c in cols] for r in rows])
+    levels = np.clip((small * len(SHADES)).astype(int), 0, len(SHADES) - 1)
+    return "<br>".join("".join(SHADES[v] * 2 for v in row) for row in levels)
+
+
 def embedding_map(
     frames: list[tuple[int, np.ndarray]],
     colour: np.ndarray,
@@ -75,21 +90,20 @@ def embedding_map(
     colour = np.asarray(colour)
     groups = [np.flatnonzero(colour == c) for c in range(len(colour_names))]
 
-    def traces(xy):
-        return [
-            go.Scattergl(
-                x=xy[idx, 0],
-                y=xy[idx, 1],
-                mode="markers",
-                name=colour_names[c],
-                marker={"size": 5, "color": PALETTE[c % len(PALETTE)], "opacity": 0.75},
-                customdata=idx,
-                text=[hover[i] for i in idx],
-                hovertemplate="%{text}<extra></extra>",
-            )  # fmt: skip
-            for c, idx in enumerate(groups)
-            if len(idx)
-        ]
+    def traces(xy, full=True):
+        out = []
+        for c, idx in enumerate(groups):
+            if not len(idx):
+                continue
+            trace = {"type": "scattergl", "x": xy[idx, 0], "y": xy[idx, 1]}
+            if full:  # the frames only move the points: the rest comes once
+                trace |= {
+                    "mode": "markers", "name": colour_names[c], "customdata": idx,
+                    "marker": {"size": 5, "color": PALETTE[c % len(PALETTE)], "opacity": 0.75},
+                    "text": [hover[i] for i in idx], "hovertemplate": "%{text}<extra></extra>",
+                }  # fmt: skip
+            out.append(trace)
+        return out
 
     fig = go.Figure(traces(frames[-1][1]))
     if len(frames) > 1:
@@ -97,7 +111,7 @@ def embedding_map(
         pad = 0.05 * (every.max(axis=0) - every.min(axis=0) + 1e-9)
         fig.update_xaxes(range=[every[:, 0].min() - pad[0], every[:, 0].max() + pad[0]])
         fig.update_yaxes(range=[every[:, 1].min() - pad[1], every[:, 1].max() + pad[1]])
-        fig.frames = [go.Frame(data=traces(xy), name=str(e)) for e, xy in frames]
+        fig.frames = [go.Frame(data=traces(xy, full=False), name=str(e)) for e, xy in frames]
         steps = [
             {"label": str(e), "method": "animate",
              "args": [[str(e)], {"mode": "immediate", "frame": {"duration": 0, "redraw": True}}]}
@@ -113,7 +127,8 @@ def embedding_map(
         )  # fmt: skip
     fig.update_xaxes(title=axis_titles[0])
     fig.update_yaxes(title=axis_titles[1])
-    fig.update_layout(legend={"itemsizing": "constant"})
+    fig.update_layout(legend={"itemsizing": "constant"},
+                      hoverlabel={"font": {"family": "DejaVu Sans Mono, monospace"}})  # fmt: skip
     return style(fig, height=height, title=title)
 
 

@@ -100,7 +100,7 @@ def test_every_figure_uses_the_shared_look(name):
 def test_every_exported_figure_function_is_covered_above():
     helpers = {
         "smooth", "tile_grid", "cell_from_selection", "diff_cell_from_selection",
-        "sample_from_selection",
+        "sample_from_selection", "digit_text",
     }  # fmt: skip
     assert set(figures.__all__) - helpers == set(SAMPLE_CALLS)
 

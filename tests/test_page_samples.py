@@ -148,3 +148,29 @@ def test_attributions_and_lists_show_for_the_chosen_sample(app, home, name):
     app.run()
     assert not app.exception, app.exception
     assert chart(app, "list_Most con")["data"]
+
+
+def test_a_sample_every_run_gets_wrong_can_be_marked_and_the_mark_is_kept(app, home):
+    from apptest_helpers import SUBSET
+
+    from runlayer.marks import SampleMarks
+
+    ids = home[1]
+    open_view(app, ids["tiny"], "agreement")
+    app.multiselect(key="agree_runs").set_value([ids["tiny"], ids["cnn"]]).run()
+    store = state.get_registry().store
+    stacked = np.stack([store.predictions(ids[n])[-1] for n in ("tiny", "cnn")])
+    everywhere = agreement.wrong_everywhere(agreement.right_grid(stacked, subset().test_labels))
+    assert len(everywhere), "two tiny runs that share no mistake: the test needs one"
+    sample = int(everywhere[0])
+    app.selectbox(key="mark_sample").set_value(sample)
+    app.radio(key="mark_kind").set_value("mislabeled")
+    app.button(key="mark_save").click().run()
+    assert not app.exception, app.exception
+    assert SampleMarks(home[0]).of(SUBSET) == {sample: "mislabeled"}
+    titles = [t["text"] for t in chart(app, "agree_wrong")["layout"]["annotations"]]
+    assert f"#{sample} true {subset().test_labels[sample]} (mislabeled)" in titles
+    app.selectbox(key="mark_sample").set_value(sample)
+    app.radio(key="mark_kind").set_value("no mark")
+    app.button(key="mark_save").click().run()
+    assert SampleMarks(home[0]).of(SUBSET) == {}
