@@ -83,6 +83,26 @@ def _click_cell(page, t: int, p: int, attempts: int = 3) -> None:
                 raise
 
 
+# A chart whose title (tags stripped) is the given text has been drawn.
+TITLED_JS = """(title) => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const raw = (gd.layout && gd.layout.title && gd.layout.title.text) || '';
+    if (raw.replace(/<[^>]+>/g, '') === title && gd._fullData && gd._fullData.length) return true;
+  }
+  return false;
+}"""
+
+# The Samples page's map: scatter points, each carrying its test sample's index.
+MAP_POINTS_JS = """() => {
+  for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+    const d = gd._fullData || [];
+    if (d.length && d[0].type === 'scattergl' && d[0].customdata && d[0].customdata.length)
+      return true;
+  }
+  return false;
+}"""
+
+
 def _choose(page, label: str, option: str) -> None:
     box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
     box.click()
@@ -198,6 +218,17 @@ def test_train_inspect_compare_in_a_real_browser(tmp_path):
         # The lens opened on the clicked pair: its first metric names it.
         page.get_by_text(f"True {t} taken for {p}").first.wait_for(timeout=10_000)
         page.screenshot(path=str(DOCS / "pair-lens.png"), full_page=True)
+
+        _goto_page(page, "Samples")
+        page.wait_for_function(TITLED_JS, arg="When each class's samples were learned",
+                               timeout=30_000)  # fmt: skip
+        page.locator('[data-testid="stButtonGroup"] button').filter(
+            has_text="Embedding map"
+        ).click()
+        page.wait_for_function(MAP_POINTS_JS, timeout=30_000)
+        page.wait_for_timeout(1000)
+        assert_no_exception_shown(page)
+        page.screenshot(path=str(DOCS / "samples-map.png"), full_page=True)
 
         _goto_page(page, "Compare runs")
         # The table is drawn on a canvas; its accessible copy (hidden cells) carries the text.
