@@ -125,7 +125,7 @@ def nearest_view(inspection: Inspection, i: int, a: int, b: int) -> None:
     cols = st.columns(2)
     for col, cls in zip(cols, (b, a), strict=True):
         idx, dist = sample_lists.nearest_examples(feats, labels, query, cls=cls, k=NEAREST)
-        titles = [f"train #{pool[j]} d={d:.2g}" for j, d in zip(idx, dist, strict=True)]
+        titles = [f"#{pool[j]}: {d:.2f}" for j, d in zip(idx, dist, strict=True)]
         with col:
             st.markdown(f"**Training {names[cls]}s it looks most like**")
             fig = figures.image_grid(
@@ -133,7 +133,7 @@ def nearest_view(inspection: Inspection, i: int, a: int, b: int) -> None:
             )
             st.plotly_chart(fig, key=f"attr_nearest_{cls}")
     st.caption(
-        f"Distances in {choices[layer]}, among {len(pool):,} training samples: "
+        f"Training # and distance in {choices[layer]}, among {len(pool):,} training samples: "
         f'"the network thinks this looks like these".'
     )
 

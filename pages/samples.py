@@ -34,8 +34,9 @@ if inspection is None:
 a, b = lens_view.choose_pair(inspection)
 st.session_state.setdefault("samples_view", "histories")
 view = st.segmented_control(
-    "View", list(VIEWS), format_func=VIEWS.get, key="samples_view", label_visibility="collapsed"
-)
+    "View", list(VIEWS), format_func=VIEWS.get, key="samples_view", required=True,
+    label_visibility="collapsed", persist_state="session",
+)  # fmt: skip
 if view == "histories":
     history_view.histories_view(registry.store, inspection, a, b)
 elif view == "agreement":
