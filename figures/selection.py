@@ -21,15 +21,22 @@ def as_index(v) -> int | None:
     return int(f) if f.is_integer() and f >= 0 else None
 
 
-def _point_ints(selection, n: int) -> tuple[int, ...] | None:
-    """The first n customdata values of the first selected point, as ints (None if unusable)."""
+def _first_point(selection) -> Mapping | None:
+    """The first selected point of st.plotly_chart's selection state, else None."""
     if not isinstance(selection, Mapping):
         return None
     inner = selection.get("selection", selection)
     points = inner.get("points") if isinstance(inner, Mapping) else None
     if not isinstance(points, list | tuple) or not points or not isinstance(points[0], Mapping):
         return None
-    point = points[0]
+    return points[0]
+
+
+def _point_ints(selection, n: int) -> tuple[int, ...] | None:
+    """The first n customdata values of the first selected point, as ints (None if unusable)."""
+    point = _first_point(selection)
+    if point is None:
+        return None
     data = point.get("customdata")
     if isinstance(data, Mapping):  # 2-D customdata may arrive as {"0": t, "1": p}
         data = [data.get(str(i), data.get(i)) for i in range(n)]
@@ -53,13 +60,10 @@ def diff_cell_from_selection(selection) -> tuple[int, int, int] | None:
 
 def sample_from_selection(selection) -> int | None:
     """The test-sample index (customdata) of the first clicked point of a map, else None."""
-    if not isinstance(selection, Mapping):
+    point = _first_point(selection)
+    if point is None:
         return None
-    inner = selection.get("selection", selection)
-    points = inner.get("points") if isinstance(inner, Mapping) else None
-    if not isinstance(points, list | tuple) or not points or not isinstance(points[0], Mapping):
-        return None
-    data = points[0].get("customdata")
+    data = point.get("customdata")
     if isinstance(data, list | tuple):
         data = data[0] if data else None
     elif isinstance(data, Mapping):

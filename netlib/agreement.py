@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from netlib.histories import rightness
+
 
 def right_grid(predictions: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """(runs, n) bool: each run right on each sample."""
-    predictions = np.asarray(predictions)
-    labels = np.asarray(labels)
-    if predictions.ndim != 2 or predictions.shape[1] != len(labels):
-        raise ValueError(
-            f"predictions {predictions.shape} do not match {len(labels)} labels: "
-            "one row of predicted classes per run"
-        )
-    return predictions == labels[None, :]
+    return rightness(predictions, labels, row="run")
 
 
 def hardest_first(right: np.ndarray, limit: int | None = None) -> np.ndarray:

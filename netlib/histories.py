@@ -48,14 +48,14 @@ class SampleHistory:
         return keep[order][:limit]
 
 
-def rightness(predictions: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """(epochs, n) bool: was each sample right after each epoch."""
+def rightness(predictions: np.ndarray, labels: np.ndarray, row: str = "epoch") -> np.ndarray:
+    """(rows, n) bool: was each sample right in each row (after each epoch, or in each run)."""
     predictions = np.asarray(predictions)
     labels = np.asarray(labels)
     if predictions.ndim != 2 or predictions.shape[1] != len(labels):
         raise ValueError(
             f"predictions {predictions.shape} do not match {len(labels)} labels: "
-            "one row of predicted classes per epoch"
+            f"one row of predicted classes per {row}"
         )
     return predictions == labels[None, :]
 
