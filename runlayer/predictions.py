@@ -86,6 +86,18 @@ def read_all(folder: Path, max_bytes: int) -> np.ndarray | None:
     return np.frombuffer(data, np.uint8).reshape(epochs, n)
 
 
+def truncate(folder: Path, epochs: int) -> None:
+    """Keep the first `epochs` epochs only (a restart drops epochs the history lacks)."""
+    path = path_in(folder)
+    try:
+        with open(path, "r+b") as f:
+            magic, n, _ = HEADER.unpack(f.read(HEADER.size))
+            if magic == MAGIC and n > 0:
+                f.truncate(min(os.fstat(f.fileno()).st_size, HEADER.size + max(0, epochs) * n))
+    except (FileNotFoundError, struct.error):
+        return
+
+
 def size_of(folder: Path) -> int:
     try:
         return path_in(folder).stat().st_size

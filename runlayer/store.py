@@ -323,7 +323,35 @@ class RunStore:
                 self._sync_record(run_id)
                 for leftover in paths.run_dir(self.home, run_id).glob(".tmp-*"):
                     leftover.unlink(missing_ok=True)
+                self._drop_unrecorded_epochs(run_id)
         return len(ids)
+
+    def _drop_unrecorded_epochs(self, run_id: str) -> None:
+        """An epoch's files are written before its row: a server killed in between left files
+        for an epoch the history does not have. They go (best.npz, when it links one of them,
+        goes back to the recorded best), so the last checkpoint is the last recorded epoch."""
+        record = self.get_run(run_id)
+        if record is None:
+            return
+        rows = self._query("SELECT MAX(epoch) FROM epochs WHERE run_id=?", (run_id,))
+        recorded = int(rows[0][0] or 0) if rows else 0
+        folder = paths.run_dir(self.home, run_id)
+        best = paths.best_path(self.home, run_id)
+        try:
+            best_inode = best.stat().st_ino if best.is_file() else None
+            dropped = set()
+            for epoch in paths.saved_epoch_numbers(folder):
+                if epoch > recorded:
+                    path = paths.epoch_path(self.home, run_id, epoch)
+                    dropped.add(path.stat().st_ino)
+                    path.unlink()
+            if best_inode is not None and best_inode in dropped:
+                kept = paths.epoch_path(self.home, run_id, record.best_epoch or 0)
+                if not (record.best_epoch and kept.is_file() and self._link_best(kept, best)):
+                    best.unlink(missing_ok=True)
+            predictions.truncate(folder, recorded)
+        except OSError as exc:
+            raise StoreError(f"could not tidy the files of run {run_id}: {exc}") from exc
 
     # -- the folders' own description (runlayer/manifest.py), for a rebuild ------------------
     def _sync_record(self, run_id: str) -> None:

@@ -84,6 +84,13 @@ def test_a_run_left_running_reopens_as_interrupted_with_its_epochs(tmp_path, mak
     for epoch in (1, 2):
         store.add_epoch(run_id, {"epoch": epoch, "train_loss": 1.0 / epoch, "lr": 0.1}, None)
         store.save_weights(run_id, epoch, _net(epoch), cfg(epochs=10), {"epoch": epoch})
+        store.save_predictions(run_id, epoch, np.full(5, epoch))
+    store.update_run(run_id, best_epoch=2)
+    store.save_best(run_id, _net(2), cfg(epochs=10), {"epoch": 2}, epoch=2)
+    # Killed between epoch 3's files and its row: weights, best and predictions, no history.
+    store.save_weights(run_id, 3, _net(3), cfg(epochs=10), {"epoch": 3})
+    store.save_best(run_id, _net(3), cfg(epochs=10), {"epoch": 3}, epoch=3)
+    store.save_predictions(run_id, 3, np.full(5, 3))
     folder = store.home / "runs" / run_id
     (folder / ".tmp-k1ll3d.npz").write_bytes(b"PK\x03\x04 half a checkpoint")  # killed mid-save
     (store.home / "runs" / done_id).mkdir(parents=True, exist_ok=True)
@@ -94,7 +101,10 @@ def test_a_run_left_running_reopens_as_interrupted_with_its_epochs(tmp_path, mak
     store = make_registry().store
     assert not list(folder.glob(".tmp-*")) and other.exists()
     files = sorted(p.name for p in folder.iterdir())
-    assert files == ["epoch-0001.npz", "epoch-0002.npz", "history.jsonl", "run.json"]
+    assert files == ["best.npz", "epoch-0001.npz", "epoch-0002.npz", "history.jsonl",
+                     "predictions.u8", "run.json"]  # fmt: skip
+    assert store.load_weights(run_id, "best")[2] == {"epoch": 2}  # back to the recorded best
+    assert store.predictions(run_id).tolist() == [[1] * 5, [2] * 5]
     rec = store.get_run(run_id)
     assert rec.status == "interrupted" and "running" in rec.reason and rec.ended is not None
     assert store.get_run(queued_id).status == "interrupted"
@@ -138,7 +148,7 @@ def test_a_killed_server_leaves_an_interrupted_run_with_a_loadable_checkpoint(tm
     epochs = [m["epoch"] for m in reg.store.epoch_metrics(rec.id)]
     assert epochs[:2] == [1, 2]
     saved = reg.store.saved_epochs(rec.id)  # thinned, but the last recorded epoch is there
-    assert epochs[-1] in saved and set(saved) <= set(epochs) | {epochs[-1] + 1}
+    assert epochs[-1] in saved and set(saved) <= set(epochs)  # none ahead of the history
     assert reg.store.load_weights(rec.id, "best")[2]["epoch"] == rec.best_epoch
     _, _, meta = reg.store.load_weights(rec.id, "last")
     assert meta["epoch"] >= 2
