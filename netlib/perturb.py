@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from netlib.resample import bilinear
+
 KINDS = ("noise", "rotation", "translation", "thickness", "bar")
 
 
@@ -27,16 +29,7 @@ def rotate(images: np.ndarray, degrees: float) -> np.ndarray:
     # Inverse map: where in the input each output pixel comes from.
     sy = np.cos(t) * (yy - cy) - np.sin(t) * (xx - cx) + cy
     sx = np.sin(t) * (yy - cy) + np.cos(t) * (xx - cx) + cx
-    y0, x0 = np.floor(sy).astype(int), np.floor(sx).astype(int)
-    fy, fx = sy - y0, sx - x0
-    out = np.zeros_like(images, dtype=np.float64)
-    for dy, dx, wgt in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
-                        (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):  # fmt: skip
-        yi, xi = y0 + dy, x0 + dx
-        inside = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
-        vals = images[:, np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)]
-        out += np.where(inside, wgt, 0.0)[None] * vals
-    return out
+    return bilinear(images, sy, sx)
 
 
 def translate(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
