@@ -15,7 +15,7 @@ from netlib.resample import bilinear
 
 def _grid(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, float, float]:
     h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     return yy, xx, (h - 1) / 2, (w - 1) / 2
 
 
@@ -24,8 +24,8 @@ def affine(x: np.ndarray, shape, rng, degrees: float = 0.0, scale: float = 0.0) 
     1 ± scale, about its centre."""
     b = len(x)
     yy, xx, cy, cx = _grid(shape)
-    t = np.deg2rad(rng.uniform(-degrees, degrees, b))[:, None, None]
-    s = rng.uniform(1 - scale, 1 + scale, b)[:, None, None]
+    t = np.deg2rad(rng.uniform(-degrees, degrees, b)).astype(np.float32)[:, None, None]
+    s = rng.uniform(1 - scale, 1 + scale, b).astype(np.float32)[:, None, None]
     dy, dx = (yy - cy)[None], (xx - cx)[None]
     sy = (np.cos(t) * dy + np.sin(t) * dx) / s + cy  # the inverse map: output -> source
     sx = (-np.sin(t) * dy + np.cos(t) * dx) / s + cx
@@ -33,16 +33,21 @@ def affine(x: np.ndarray, shape, rng, degrees: float = 0.0, scale: float = 0.0) 
 
 
 def _smooth(field: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian blur of (b, H, W) along both image axes (zero padding), separable."""
+    """Gaussian blur of (b, H, W) along both image axes (zero padding), separable: one
+    shifted add of a view per tap and axis."""
     radius = max(1, int(3 * sigma))
-    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2).astype(np.float32)
     taps /= taps.sum()
-    for axis in (1, 2):
-        padded = np.pad(field, [(0, 0)] + [(radius, radius) if a == axis else (0, 0)
-                                           for a in (1, 2)])  # fmt: skip
-        n = field.shape[axis]
-        field = sum(k * np.take(padded, np.arange(i, i + n), axis=axis) for i, k in enumerate(taps))
-    return field
+    b, h, w = field.shape
+    padded = np.pad(field, ((0, 0), (radius, radius), (0, 0)))
+    rows = np.zeros_like(field)
+    for i, k in enumerate(taps):
+        rows += k * padded[:, i : i + h, :]
+    padded = np.pad(rows, ((0, 0), (0, 0), (radius, radius)))
+    out = np.zeros_like(field)
+    for i, k in enumerate(taps):
+        out += k * padded[:, :, i : i + w]
+    return out
 
 
 def elastic(x: np.ndarray, shape, rng, alpha: float = 34.0, sigma: float = 4.0) -> np.ndarray:
@@ -52,11 +57,56 @@ def elastic(x: np.ndarray, shape, rng, alpha: float = 34.0, sigma: float = 4.0) 
     b = len(x)
     h, w = shape
     yy, xx, _, _ = _grid(shape)
-    dy = _smooth(rng.uniform(-1, 1, (b, h, w)), sigma) * alpha
-    dx = _smooth(rng.uniform(-1, 1, (b, h, w)), sigma) * alpha
+    dy = _smooth(rng.random((b, h, w), np.float32) * 2 - 1, sigma) * np.float32(alpha)
+    dx = _smooth(rng.random((b, h, w), np.float32) * 2 - 1, sigma) * np.float32(alpha)
     return bilinear(x.reshape(b, h, w), yy[None] + dy, xx[None] + dx).reshape(b, -1).astype(x.dtype)
 
 
 def noise(x: np.ndarray, rng, sigma: float) -> np.ndarray:
     """Gaussian pixel noise of std sigma, clipped to [0, 1]."""
-    return np.clip(x + rng.normal(0.0, sigma, x.shape), 0.0, 1.0).astype(x.dtype)
+    noisy = x + rng.standard_normal(x.shape, np.float32) * np.float32(sigma)
+    return np.clip(noisy, 0.0, 1.0, out=noisy).astype(x.dtype, copy=False)
+
+
+class WarpBank:
+    """`size` random warps (rotation, scaling and elastic distortion together) drawn once from
+    the generator as gather tables: applying one to a batch is four flat gathers and
+    multiply-adds, cheaper than the training step it feeds (bench/bench_augment.py), where
+    drawing a fresh warp per image costs several steps. Redraw the bank (e.g. each epoch) for
+    new warps; the same generator state gives the same bank and the same images."""
+
+    def __init__(self, shape, rng, size: int = 512, degrees: float = 0.0, scale: float = 0.0,
+                 alpha: float = 0.0, sigma: float = 4.0) -> None:  # fmt: skip
+        h, w = shape
+        self.shape, self.size = (h, w), int(size)
+        yy, xx, cy, cx = _grid(shape)
+        t = np.deg2rad(rng.uniform(-degrees, degrees, size)).astype(np.float32)[:, None, None]
+        s = rng.uniform(1 - scale, 1 + scale, size).astype(np.float32)[:, None, None]
+        dy, dx = (yy - cy)[None], (xx - cx)[None]
+        sy = (np.cos(t) * dy + np.sin(t) * dx) / s + cy
+        sx = (-np.sin(t) * dy + np.cos(t) * dx) / s + cx
+        if alpha:
+            sy = sy + _smooth(rng.random((size, h, w), np.float32) * 2 - 1, sigma) * alpha
+            sx = sx + _smooth(rng.random((size, h, w), np.float32) * 2 - 1, sigma) * alpha
+        y0f, x0f = np.floor(sy), np.floor(sx)
+        fy, fx = sy - y0f, sx - x0f
+        y0, x0 = y0f.astype(np.int32), x0f.astype(np.int32)
+        index, weight = [], []
+        for oy, ox, wgt in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
+                            (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):  # fmt: skip
+            yi, xi = y0 + oy, x0 + ox
+            weight.append(wgt * ((yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)))
+            index.append(np.clip(yi, 0, h - 1) * w + np.clip(xi, 0, w - 1))
+        self.index = np.stack(index, axis=1).reshape(size, 4, h * w)  # (size, 4, H*W) int32
+        self.weight = np.stack(weight, axis=1).reshape(size, 4, h * w).astype(np.float32)
+
+    def apply(self, x: np.ndarray, rng) -> np.ndarray:
+        """Each row of x (b, H*W) through a warp of the bank chosen at random."""
+        b, pixels = x.shape
+        pick = rng.integers(0, self.size, b)
+        flat = np.ascontiguousarray(x, np.float32).ravel()
+        base = (np.arange(b, dtype=np.int64) * pixels)[:, None]
+        out = np.zeros((b, pixels), np.float32)
+        for k in range(4):
+            out += self.weight[pick, k] * flat.take(self.index[pick, k] + base)
+        return out.astype(x.dtype, copy=False)

