@@ -305,9 +305,10 @@ def _edit_builder_cell(page, column: int, row: int, value: str) -> None:
         page.wait_for_timeout(400)
     assert page.evaluate(SELECTED_CELL_JS) == target, f"could not select {target}"
     page.keyboard.press("Enter")  # opens the cell's editor
-    page.wait_for_timeout(300)
-    page.keyboard.press("Control+a")
-    page.keyboard.type(value)
+    # Keys typed before the editor is open are lost (seen under load): wait for its input box.
+    editor = page.locator("textarea.gdg-input, input.gdg-input").first
+    editor.wait_for(state="visible", timeout=10_000)
+    editor.fill(value)
     page.keyboard.press("Enter")
 
 
