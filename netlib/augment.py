@@ -10,25 +10,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from netlib.resample import bilinear
-
-
-def _grid(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, float, float]:
-    h, w = shape
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    return yy, xx, (h - 1) / 2, (w - 1) / 2
+from netlib.resample import bilinear, rotation_source, taps
 
 
 def affine(x: np.ndarray, shape, rng, degrees: float = 0.0, scale: float = 0.0) -> np.ndarray:
     """Each image rotated by a uniform angle in ±degrees and scaled by a uniform factor in
     1 ± scale, about its centre."""
     b = len(x)
-    yy, xx, cy, cx = _grid(shape)
     t = np.deg2rad(rng.uniform(-degrees, degrees, b)).astype(np.float32)[:, None, None]
     s = rng.uniform(1 - scale, 1 + scale, b).astype(np.float32)[:, None, None]
-    dy, dx = (yy - cy)[None], (xx - cx)[None]
-    sy = (np.cos(t) * dy + np.sin(t) * dx) / s + cy  # the inverse map: output -> source
-    sx = (-np.sin(t) * dy + np.cos(t) * dx) / s + cx
+    sy, sx = rotation_source(shape, t, s)
     return bilinear(x.reshape(b, *shape), sy, sx).reshape(b, -1).astype(x.dtype)
 
 
@@ -56,7 +47,7 @@ def elastic(x: np.ndarray, shape, rng, alpha: float = 34.0, sigma: float = 4.0) 
     values for 28x28 digits."""
     b = len(x)
     h, w = shape
-    yy, xx, _, _ = _grid(shape)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     dy = _smooth(rng.random((b, h, w), np.float32) * 2 - 1, sigma) * np.float32(alpha)
     dx = _smooth(rng.random((b, h, w), np.float32) * 2 - 1, sigma) * np.float32(alpha)
     return bilinear(x.reshape(b, h, w), yy[None] + dy, xx[None] + dx).reshape(b, -1).astype(x.dtype)
@@ -79,25 +70,14 @@ class WarpBank:
                  alpha: float = 0.0, sigma: float = 4.0) -> None:  # fmt: skip
         h, w = shape
         self.shape, self.size = (h, w), int(size)
-        yy, xx, cy, cx = _grid(shape)
         t = np.deg2rad(rng.uniform(-degrees, degrees, size)).astype(np.float32)[:, None, None]
         s = rng.uniform(1 - scale, 1 + scale, size).astype(np.float32)[:, None, None]
-        dy, dx = (yy - cy)[None], (xx - cx)[None]
-        sy = (np.cos(t) * dy + np.sin(t) * dx) / s + cy
-        sx = (-np.sin(t) * dy + np.cos(t) * dx) / s + cx
+        sy, sx = rotation_source(shape, t, s)
         if alpha:
             sy = sy + _smooth(rng.random((size, h, w), np.float32) * 2 - 1, sigma) * alpha
             sx = sx + _smooth(rng.random((size, h, w), np.float32) * 2 - 1, sigma) * alpha
-        y0f, x0f = np.floor(sy), np.floor(sx)
-        fy, fx = sy - y0f, sx - x0f
-        y0, x0 = y0f.astype(np.int32), x0f.astype(np.int32)
-        index, weight = [], []
-        for oy, ox, wgt in ((0, 0, (1 - fy) * (1 - fx)), (0, 1, (1 - fy) * fx),
-                            (1, 0, fy * (1 - fx)), (1, 1, fy * fx)):  # fmt: skip
-            yi, xi = y0 + oy, x0 + ox
-            weight.append(wgt * ((yi >= 0) & (yi < h) & (xi >= 0) & (xi < w)))
-            index.append(np.clip(yi, 0, h - 1) * w + np.clip(xi, 0, w - 1))
-        self.index = np.stack(index, axis=1).reshape(size, 4, h * w)  # (size, 4, H*W) int32
+        index, weight = zip(*taps(sy, sx, h, w), strict=True)
+        self.index = np.stack(index, axis=1).reshape(size, 4, h * w).astype(np.int32)
         self.weight = np.stack(weight, axis=1).reshape(size, 4, h * w).astype(np.float32)
 
     def apply(self, x: np.ndarray, rng) -> np.ndarray:

@@ -10,26 +10,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from netlib.resample import bilinear
+from netlib import augment
+from netlib.resample import bilinear, rotation_source
 
 KINDS = ("noise", "rotation", "translation", "thickness", "bar")
 
 
 def noise(images: np.ndarray, sigma: float, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    return np.clip(images + rng.normal(0.0, float(sigma), images.shape), 0.0, 1.0)
+    return augment.noise(images, np.random.default_rng(seed), sigma)
 
 
 def rotate(images: np.ndarray, degrees: float) -> np.ndarray:
     """Counter-clockwise by `degrees` about the centre, as the image is seen (np.rot90's way)."""
-    n, h, w = images.shape
-    t = -np.deg2rad(degrees)
-    cy, cx = (h - 1) / 2, (w - 1) / 2
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float64)
-    # Inverse map: where in the input each output pixel comes from.
-    sy = np.cos(t) * (yy - cy) - np.sin(t) * (xx - cx) + cy
-    sx = np.sin(t) * (yy - cy) + np.cos(t) * (xx - cx) + cx
-    return bilinear(images, sy, sx)
+    return bilinear(images, *rotation_source(images.shape[1:], np.deg2rad(degrees)))
 
 
 def translate(images: np.ndarray, dy: int, dx: int) -> np.ndarray:
