@@ -10,17 +10,11 @@ import streamlit as st
 import figures
 from app.run_picker import Inspection
 from netlib import attributions, embedding, metrics, nets, sample_lists
-from netlib.training_data import scale_images
 
 SAMPLE_KEY = "attr_sample"
 NEAREST = 8
 TRAIN_POOL = 10_000  # training samples searched for the nearest ones at most (seeded subset)
 LIST = 16
-
-
-def _x(inspection: Inspection, images: np.ndarray) -> np.ndarray:
-    ds = inspection.data
-    return scale_images(images, ds.max_value, inspection.config.dtype).reshape(len(images), -1)
 
 
 @st.cache_data(max_entries=32, show_spinner="Computing the attributions…")
@@ -42,7 +36,7 @@ def _maps(run_id: str, epoch, sample: int, a: int, b: int, baseline: str, _inspe
 def _mean_digit(dataset_id: str, _inspection: Inspection) -> np.ndarray:
     ds = _inspection.data
     pool = ds.train_images[: min(len(ds.train_images), 20_000)]
-    return _x(_inspection, pool).astype(np.float64).mean(axis=0)
+    return _inspection.inputs(pool).astype(np.float64).mean(axis=0)
 
 
 @st.cache_data(max_entries=8, show_spinner="Placing the training samples in that layer…")
@@ -54,7 +48,8 @@ def _train_features(run_id: str, epoch, layer: int, _inspection: Inspection):
         if n <= TRAIN_POOL
         else np.sort(np.random.default_rng(0).choice(n, TRAIN_POOL, replace=False))
     )
-    feats = embedding.layer_features(_inspection.net, _x(_inspection, ds.train_images[pool]), layer)
+    x = _inspection.inputs(ds.train_images[pool])
+    feats = embedding.layer_features(_inspection.net, x, layer)
     return pool, feats
 
 
@@ -81,7 +76,7 @@ def attribution_view(inspection: Inspection, a: int, b: int) -> None:
         format_func={"black": "black image", "mean": "the mean digit"}.get,
         key="attr_baseline",
     )
-    x = _x(inspection, ds.test_images[i : i + 1])[0].astype(np.float64)
+    x = inspection.inputs(ds.test_images[i : i + 1])[0].astype(np.float64)
     mean = _mean_digit(inspection.config.dataset, inspection) if baseline == "mean" else None
     run_id, epoch = inspection.record.id, inspection.epoch
     sal, ig, smooth, occl = _maps(run_id, epoch, i, a, b, baseline, inspection, x, mean)
@@ -109,7 +104,7 @@ def attribution_view(inspection: Inspection, a: int, b: int) -> None:
 
 def nearest_view(inspection: Inspection, i: int, a: int, b: int) -> None:
     names, ds = inspection.names, inspection.data
-    choices = embedding.layer_choices(inspection.net, _x(inspection, ds.test_images[:1])[0])
+    choices = embedding.layer_choices(inspection.net, inspection.inputs(ds.test_images[:1])[0])
     layer = st.selectbox(
         "Nearest training examples in",
         range(len(choices)),
@@ -119,7 +114,7 @@ def nearest_view(inspection: Inspection, i: int, a: int, b: int) -> None:
     )
     pool, feats = _train_features(inspection.record.id, inspection.epoch, layer - 1, inspection)
     query = embedding.layer_features(
-        inspection.net, _x(inspection, ds.test_images[i : i + 1]), layer - 1
+        inspection.net, inspection.inputs(ds.test_images[i : i + 1]), layer - 1
     )[0]
     labels = ds.train_labels[pool]
     cols = st.columns(2)

@@ -14,7 +14,6 @@ import figures
 from app import tab_state
 from app.run_picker import Inspection
 from netlib import confusions, nets
-from netlib.training_data import scale_images
 
 A_KEY, B_KEY = "lens_a", "lens_b"
 EPOCH_KEY, CM_KEY, SEEN_KEY = "keep_lens_cm_epoch", "lens_cm_chart", "lens_cm_seen"
@@ -222,8 +221,7 @@ def channel_maps(inspection: Inspection, s: confusions.PairStudy) -> None:
     channels = s.units.units[:MAP_CHANNELS]
     if not len(index) or not len(channels):
         return
-    x = scale_images(inspection.data.test_images[index], inspection.data.max_value,
-                     inspection.config.dtype)  # fmt: skip
+    x = inspection.inputs(inspection.data.test_images[index])
     maps = confusions.channel_maps(inspection.net, x, channels)
     if maps is None:
         return

@@ -12,7 +12,6 @@ from app import navigation, state, tab_state
 from app.fragments import live_fragment
 from app.run_picker import Inspection
 from netlib import embedding, morph
-from netlib.training_data import scale_images
 
 MAP_SAMPLES = 2000  # points on the map at most (a fixed, seeded subset of the test set)
 MAX_FRAMES = 12  # saved epochs animated at most
@@ -27,9 +26,7 @@ def _subset(n: int) -> np.ndarray:
 
 
 def _inputs(inspection: Inspection, index: np.ndarray) -> np.ndarray:
-    ds = inspection.data
-    x = scale_images(ds.test_images[index], ds.max_value, inspection.config.dtype)
-    return x.reshape(len(index), -1)
+    return inspection.inputs(inspection.data.test_images[index])
 
 
 @st.cache_data(max_entries=32, show_spinner="Mapping the test samples…")
@@ -182,15 +179,17 @@ def _selected(inspection: Inspection, i: int) -> None:
 
 # -- the morph ---------------------------------------------------------------------------------
 @st.cache_data(max_entries=16, show_spinner=False)
-def _closest(run_id: str, epoch, a: int, b: int, _x, _labels, _pred):
-    """Cached per (run, epoch, pair): 500 confused samples against every right one at most."""
-    return morph.closest_pair(_x, _labels, _pred, a, b)
+def _closest(run_id: str, epoch, a: int, b: int, _inspection: Inspection):
+    """Cached per (run, epoch, pair): 500 confused samples against every right one at most
+    (the whole test set is scaled here only, not on every move of the slider)."""
+    ev = _inspection.evaluation
+    x = _inputs(_inspection, np.arange(len(ev.labels)))
+    return morph.closest_pair(x, ev.labels, ev.pred, a, b)
 
 
 def morph_view(inspection: Inspection, a: int, b: int) -> None:
     ev, names = inspection.evaluation, inspection.names
-    x_all = _inputs(inspection, np.arange(len(ev.labels)))
-    pair = _closest(inspection.record.id, inspection.epoch, a, b, x_all, ev.labels, ev.pred)
+    pair = _closest(inspection.record.id, inspection.epoch, a, b, inspection)
     if pair is None:
         of_a = np.flatnonzero(ev.labels == a)
         of_b = np.flatnonzero(ev.labels == b)
@@ -208,17 +207,16 @@ def morph_view(inspection: Inspection, a: int, b: int) -> None:
     c1, c2, c3 = st.columns(3)
     start = int(c1.number_input(f"From test # (a {names[a]})", 0, n - 1, pair[0], key="morph_a"))
     end = int(c2.number_input(f"To test # (a {names[b]})", 0, n - 1, pair[1], key="morph_b"))
-    layers = ["pixels", *embedding.layer_choices(inspection.net, x_all[0])[1:-1]]
+    xa, xb = _inputs(inspection, np.array([start, end]))
+    layers = ["pixels", *embedding.layer_choices(inspection.net, xa)[1:-1]]
     path = c3.selectbox(
         "Blend in", range(len(layers)), format_func=layers.__getitem__, key="morph_path"
     )
     loss = inspection.config.loss
     if path == 0:
-        m = morph.pixel_morph(inspection.net, x_all[start], x_all[end], a, b, steps=21, loss=loss)
+        m = morph.pixel_morph(inspection.net, xa, xb, a, b, steps=21, loss=loss)
     else:
-        m = morph.hidden_morph(
-            inspection.net, x_all[start], x_all[end], a, b, layer=path - 1, steps=21, loss=loss
-        )
+        m = morph.hidden_morph(inspection.net, xa, xb, a, b, layer=path - 1, steps=21, loss=loss)
     at = st.slider("Position", 0.0, 1.0, 0.5, 0.05, key="morph_at")
     step = int(round(at * (len(m.alphas) - 1)))
     fig = figures.morph_curves(m.alphas, m.proba, a, b, names, flip=m.flip, at=at)

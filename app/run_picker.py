@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 
 from app import navigation
@@ -20,6 +21,7 @@ from netlib.config import NetConfig
 from netlib.data.dataset import DataError, Dataset
 from netlib.modelfile import ModelFileError
 from netlib.network import MLP
+from netlib.training_data import scale_images
 from runlayer import paths
 from runlayer.errors import NoWeightsError, RunNotFoundError
 from runlayer.records import RunRecord, RunStatus, split_readable
@@ -41,6 +43,10 @@ class Inspection:
     @property
     def names(self) -> list[str]:
         return [str(c) for c in self.data.class_names]
+
+    def inputs(self, images: np.ndarray) -> np.ndarray:
+        """Images (N, H, W) of this run's data as the network takes them: flat, in [0, 1]."""
+        return scale_images(images, self.data.max_value, self.config.dtype)
 
 
 # -- choosing ----------------------------------------------------------------------------------
